@@ -1,0 +1,74 @@
+// The descriptor table. Rights are checked in exactly one place: `get(fd, rightsNeeded)`.
+import { Errno } from "./abi/constants.js";
+import { WasiError } from "./errors.js";
+import type { Handle } from "./handle.js";
+
+export interface Descriptor {
+  readonly handle: Handle;
+  rightsBase: bigint;
+  rightsInheriting: bigint;
+  /** The guest's name for a preopened directory; set only on preopens. */
+  readonly preopenName?: string;
+}
+
+export class FdTable {
+  #entries: (Descriptor | undefined)[] = [];
+  #lowestFree = 0;
+
+  /** The descriptor at `fd`, which must hold every right in `rightsNeeded`. */
+  get(fd: number, rightsNeeded: bigint): Descriptor {
+    const entry = this.#entries[fd];
+    if (entry === undefined) throw new WasiError(Errno.BADF);
+    if ((entry.rightsBase & rightsNeeded) !== rightsNeeded) throw new WasiError(Errno.NOTCAPABLE);
+    return entry;
+  }
+
+  has(fd: number): boolean {
+    return this.#entries[fd] !== undefined;
+  }
+
+  /** Places the descriptor at the lowest free number, as POSIX does. */
+  add(descriptor: Descriptor): number {
+    let fd = this.#lowestFree;
+    while (this.#entries[fd] !== undefined) fd++;
+    if (fd > 0x7fffffff) throw new WasiError(Errno.MFILE);
+    this.#entries[fd] = descriptor;
+    this.#lowestFree = fd + 1;
+    return fd;
+  }
+
+  /** Places the descriptor at a given number (stdio, preopens). */
+  set(fd: number, descriptor: Descriptor): void {
+    this.#entries[fd] = descriptor;
+  }
+
+  /** Removes the descriptor and returns it; the caller closes its handle. */
+  remove(fd: number): Descriptor {
+    const entry = this.get(fd, 0n);
+    this.#entries[fd] = undefined;
+    if (fd < this.#lowestFree) this.#lowestFree = fd;
+    while (this.#entries.length > 0 && this.#entries[this.#entries.length - 1] === undefined) this.#entries.pop();
+    return entry;
+  }
+
+  /**
+   * Moves `from` onto `to`, closing what `to` held; `from` becomes free. Both must be open
+   * (EBADF otherwise), as in wasmtime; renumbering onto itself changes nothing.
+   */
+  renumber(from: number, to: number): Descriptor | undefined {
+    const source = this.get(from, 0n);
+    const target = this.get(to, 0n);
+    if (from === to) return undefined;
+    this.#entries[to] = source;
+    this.remove(from);
+    return target;
+  }
+
+  /** Every open descriptor, for cleanup. */
+  *entries(): IterableIterator<[number, Descriptor]> {
+    for (let fd = 0; fd < this.#entries.length; fd++) {
+      const entry = this.#entries[fd];
+      if (entry !== undefined) yield [fd, entry];
+    }
+  }
+}

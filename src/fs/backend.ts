@@ -1,0 +1,39 @@
+// The synchronous host operations the file-system imports need, over host paths and host fds.
+// node.ts implements them with node:fs; tests wrap a backend to inject faults. A backend throws
+// errors carrying a Node-style `code`; errors.ts turns those into errnos.
+import type { BigIntStats } from "node:fs";
+
+export interface HostDirent {
+  /** The name's raw bytes. */
+  readonly name: Buffer;
+  isFile(): boolean;
+  isDirectory(): boolean;
+  isSymbolicLink(): boolean;
+  isCharacterDevice(): boolean;
+  isBlockDevice(): boolean;
+  isSocket(): boolean;
+}
+
+export interface FsBackend {
+  lstat(path: string | Buffer): BigIntStats;
+  stat(path: string | Buffer): BigIntStats;
+  fstat(fd: number): BigIntStats;
+  open(path: string, flags: number, mode?: number): number;
+  close(fd: number): void;
+  readv(fd: number, buffers: Uint8Array[], position: number | null): number;
+  writev(fd: number, buffers: Uint8Array[], position: number | null): number;
+  ftruncate(fd: number, length: number): void;
+  fsync(fd: number): void;
+  fdatasync(fd: number): void;
+  futimes(fd: number, atime: number, mtime: number): void;
+  utimes(path: string, atime: number, mtime: number): void;
+  lutimes(path: string, atime: number, mtime: number): void;
+  readdir(path: string): HostDirent[];
+  mkdir(path: string): void;
+  rmdir(path: string): void;
+  unlink(path: string): void;
+  rename(from: string, to: string): void;
+  link(existing: string, created: string): void;
+  symlink(target: string, path: string): void;
+  readlink(path: string): Buffer;
+}

@@ -1,0 +1,135 @@
+// An open regular file (or other non-directory) on the host.
+//
+// Node has no lseek() and no fcntl(F_SETFL), so the handle keeps the file position itself and
+// always reads and writes at an explicit offset. APPEND is emulated the same way (write at the
+// current size), which lets a guest turn it on and off; the cost is that an append is not atomic
+// against another process appending to the same file at the same moment.
+import { Errno, Fdflags, Filetype } from "../abi/constants.js";
+import type { FilestatValue } from "../abi/layouts.js";
+import { fail } from "../errors.js";
+import { Handle, type SeekWhence } from "../handle.js";
+import type { FsBackend } from "./backend.js";
+import type { TimesOverlay } from "./times.js";
+
+export interface FileServices {
+  readonly fs: FsBackend;
+  readonly times: TimesOverlay;
+}
+
+/** Node takes file offsets as doubles: past 2^53 they would silently round. */
+const MAX_OFFSET = BigInt(Number.MAX_SAFE_INTEGER);
+
+export class FileHandle extends Handle {
+  #position = 0;
+  #closed = false;
+
+  private readonly fs: FsBackend;
+
+  constructor(
+    private readonly services: FileServices,
+    readonly hostFd: number,
+    readonly filetype: Filetype,
+    fdflags: number,
+  ) {
+    super();
+    this.fs = services.fs;
+    this.fdflags = fdflags;
+  }
+
+  override read(buffers: Uint8Array[]): number {
+    const n = this.#readAt(buffers, this.#position);
+    this.#position += n;
+    return n;
+  }
+
+  override pread(buffers: Uint8Array[], offset: bigint): number {
+    if (offset > MAX_OFFSET) return fail(Errno.INVAL);
+    return this.#readAt(buffers, Number(offset));
+  }
+
+  override write(buffers: Uint8Array[]): number {
+    const at = this.fdflags & Fdflags.APPEND ? Number(this.fs.fstat(this.hostFd).size) : this.#position;
+    const n = this.#writeAt(buffers, at);
+    this.#position = at + n;
+    return n;
+  }
+
+  override pwrite(buffers: Uint8Array[], offset: bigint): number {
+    if (offset > MAX_OFFSET) return fail(Errno.INVAL);
+    return this.#writeAt(buffers, Number(offset));
+  }
+
+  override seek(offset: bigint, whence: SeekWhence): bigint {
+    const base = whence === "set" ? 0n : whence === "cur" ? BigInt(this.#position) : this.fs.fstat(this.hostFd).size;
+    const target = base + offset;
+    if (target < 0n) return fail(Errno.INVAL);
+    if (target > MAX_OFFSET) return fail(Errno.OVERFLOW);
+    this.#position = Number(target);
+    return target;
+  }
+
+  override tell(): bigint {
+    return BigInt(this.#position);
+  }
+
+  override stat(): FilestatValue {
+    return this.services.times.filestat(this.fs.fstat(this.hostFd));
+  }
+
+  override setSize(size: bigint): void {
+    if (size > MAX_OFFSET) fail(Errno.FBIG);
+    this.fs.ftruncate(this.hostFd, Number(size));
+  }
+
+  override setTimes(atim: bigint | null, mtim: bigint | null): void {
+    const current = this.services.times.times(this.fs.fstat(this.hostFd));
+    const a = atim ?? current.atim;
+    const m = mtim ?? current.mtim;
+    this.fs.futimes(this.hostFd, seconds(a), seconds(m));
+    this.services.times.remember(this.fs.fstat(this.hostFd), a, m);
+  }
+
+  override sync(): void {
+    this.fs.fsync(this.hostFd);
+  }
+
+  override datasync(): void {
+    this.fs.fdatasync(this.hostFd);
+  }
+
+  override allocate(offset: bigint, len: bigint): void {
+    // No fallocate in Node: grow the file to cover the range, which is what the guest can observe.
+    const end = offset + len;
+    if (end > MAX_OFFSET) fail(Errno.FBIG);
+    if (this.fs.fstat(this.hostFd).size < end) this.fs.ftruncate(this.hostFd, Number(end));
+  }
+
+  override readable(): bigint {
+    const size = this.fs.fstat(this.hostFd).size;
+    const left = size - BigInt(this.#position);
+    return left > 0n ? left : 0n;
+  }
+
+  override close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.fs.close(this.hostFd);
+  }
+
+  #readAt(buffers: Uint8Array[], at: number): number {
+    const nonEmpty = buffers.filter((b) => b.byteLength > 0);
+    if (nonEmpty.length === 0) return 0;
+    return this.fs.readv(this.hostFd, nonEmpty, at);
+  }
+
+  #writeAt(buffers: Uint8Array[], at: number): number {
+    const nonEmpty = buffers.filter((b) => b.byteLength > 0);
+    if (nonEmpty.length === 0) return 0;
+    return this.fs.writev(this.hostFd, nonEmpty, at);
+  }
+}
+
+/** ns → the seconds-as-double that Node's utimes family takes (steps of ~238 ns at today's epoch). */
+export function seconds(ns: bigint): number {
+  return Number(ns / 1_000_000_000n) + Number(ns % 1_000_000_000n) / 1e9;
+}

@@ -1,0 +1,33 @@
+// The FsBackend over node:fs.
+import * as fs from "node:fs";
+import type { FsBackend, HostDirent } from "./backend.js";
+
+export const nodeBackend: FsBackend = {
+  lstat: (path) => fs.lstatSync(path, { bigint: true }),
+  stat: (path) => fs.statSync(path, { bigint: true }),
+  fstat: (fd) => fs.fstatSync(fd, { bigint: true }),
+  open: (path, flags, mode) => fs.openSync(path, flags, mode),
+  close: (fd) => fs.closeSync(fd),
+  readv: (fd, buffers, position) =>
+    buffers.length === 1
+      ? fs.readSync(fd, buffers[0]!, 0, buffers[0]!.byteLength, position)
+      : fs.readvSync(fd, buffers, position ?? undefined),
+  writev: (fd, buffers, position) =>
+    buffers.length === 1
+      ? fs.writeSync(fd, buffers[0]!, 0, buffers[0]!.byteLength, position)
+      : fs.writevSync(fd, buffers, position ?? undefined),
+  ftruncate: (fd, length) => fs.ftruncateSync(fd, length),
+  fsync: (fd) => fs.fsyncSync(fd),
+  fdatasync: (fd) => fs.fdatasyncSync(fd),
+  futimes: (fd, atime, mtime) => fs.futimesSync(fd, atime, mtime),
+  utimes: (path, atime, mtime) => fs.utimesSync(path, atime, mtime),
+  lutimes: (path, atime, mtime) => fs.lutimesSync(path, atime, mtime),
+  readdir: (path) => fs.readdirSync(path, { withFileTypes: true, encoding: "buffer" }) as unknown as HostDirent[],
+  mkdir: (path) => fs.mkdirSync(path),
+  rmdir: (path) => fs.rmdirSync(path),
+  unlink: (path) => fs.unlinkSync(path),
+  rename: (from, to) => fs.renameSync(from, to),
+  link: (existing, created) => fs.linkSync(existing, created),
+  symlink: (target, path) => fs.symlinkSync(target, path),
+  readlink: (path) => fs.readlinkSync(path, { encoding: "buffer" }),
+};

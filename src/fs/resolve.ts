@@ -1,0 +1,171 @@
+// The sandboxed resolver. A guest path is walked one component at a time from a directory the
+// guest holds. `..` pops a stack of verified directories and may never pop past the start; symlinks
+// are read and expanded by hand, relative to the link's own directory, within a hop budget; an
+// absolute path or link target is refused. What comes out is a host path whose every directory
+// component was seen, by lstat, to be a real directory inside the sandbox, plus the final name,
+// which the operation then acts on through its parent.
+//
+// Node has no openat(), so a component swapped for a symlink after it was checked and before the
+// operation runs is not caught here; callers narrow that window where Node allows (see README).
+import type { BigIntStats } from "node:fs";
+import { Errno } from "../abi/constants.js";
+import { errnoOf, WasiError } from "../errors.js";
+import type { FsBackend } from "./backend.js";
+
+/** Symlink expansions allowed in one resolution (Linux's MAXSYMLINKS). */
+export const MAX_SYMLINK_HOPS = 40;
+/** Longest component, in bytes (NAME_MAX), enforced on every host alike. */
+export const MAX_NAME_BYTES = 255;
+/** Longest guest path, in bytes (PATH_MAX). */
+export const MAX_PATH_BYTES = 4096;
+
+export interface ResolveOptions {
+  /** Refuse what Windows would read as another path: `\`, `:`, device names, trailing dots… */
+  windows: boolean;
+}
+
+export interface Resolved {
+  /** Host path of the directory holding the final component. */
+  readonly parent: string;
+  /** The final component; "." when the path names the start directory (or a directory reached by `..`). */
+  readonly name: string;
+  /** Host path of the final component itself. */
+  readonly host: string;
+  /** lstat of the final component, or undefined when it does not exist. */
+  readonly stat: BigIntStats | undefined;
+  /** The path ended in a slash, so it must name a directory (or a link to one). */
+  readonly mustBeDir: boolean;
+  /** Components of the final location below the start directory (for guest-visible paths). */
+  readonly depth: number;
+}
+
+const WINDOWS_DEVICE = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³]|conin\$|conout\$)(\..*)?$/i;
+// eslint-disable-next-line no-control-regex
+const WINDOWS_FORBIDDEN_CHAR = /[\\:*?"<>|\x00-\x1f]/;
+const encoder = new TextEncoder();
+
+export class Resolver {
+  constructor(
+    private readonly fs: FsBackend,
+    private readonly options: ResolveOptions,
+  ) {}
+
+  get windows(): boolean {
+    return this.options.windows;
+  }
+
+  /**
+   * Resolves `path` relative to the host directory `start`. `follow` says whether a symlink in the
+   * last position is followed (LOOKUP_SYMLINK_FOLLOW); links elsewhere always are.
+   */
+  resolve(start: string, path: string, follow: boolean): Resolved {
+    if (path.length === 0) throw new WasiError(Errno.NOENT);
+    if (path.includes("\0")) throw new WasiError(Errno.ILSEQ);
+    if (encoder.encode(path).byteLength > MAX_PATH_BYTES) throw new WasiError(Errno.NAMETOOLONG);
+    if (path.startsWith("/")) throw new WasiError(Errno.NOTCAPABLE);
+
+    const stack: string[] = [];
+    // Components still to walk, last first, so that pushing a link's target is cheap.
+    const pending = splitReversed(path);
+    let mustBeDir = path.endsWith("/");
+    let hops = 0;
+
+    for (;;) {
+      const component = pending.pop();
+      if (component === undefined) {
+        // The path ended on "." or ".." (or a link to a directory above): it names a directory itself.
+        return this.#directoryItself(start, stack, mustBeDir);
+      }
+      const last = pending.length === 0;
+      if (component === ".") continue;
+      if (component === "..") {
+        if (stack.length === 0) throw new WasiError(Errno.NOTCAPABLE);
+        stack.pop();
+        continue;
+      }
+      this.checkName(component);
+
+      const host = joinHost(start, stack, component);
+      let st: BigIntStats | undefined;
+      try {
+        st = this.fs.lstat(host);
+      } catch (error) {
+        const errno = errnoOf(error);
+        if (errno === Errno.NOENT && last) return this.#entry(start, stack, component, undefined, mustBeDir);
+        throw new WasiError(errno);
+      }
+
+      if (st.isSymbolicLink() && (!last || follow || mustBeDir)) {
+        if (++hops > MAX_SYMLINK_HOPS) throw new WasiError(Errno.LOOP);
+        const target = this.#linkTarget(host);
+        if (target.endsWith("/") && last) mustBeDir = true;
+        // Last component pushed first, so the target's first component is walked next.
+        for (const part of splitReversed(target)) pending.push(part);
+        continue;
+      }
+
+      if (last) return this.#entry(start, stack, component, st, mustBeDir);
+      if (!st.isDirectory()) throw new WasiError(Errno.NOTDIR);
+      stack.push(component);
+    }
+  }
+
+  /** Refuses names no host may see: too long, or (with Windows rules) another path in disguise. */
+  checkName(name: string): void {
+    if (encoder.encode(name).byteLength > MAX_NAME_BYTES) throw new WasiError(Errno.NAMETOOLONG);
+    if (!this.options.windows) return;
+    if (WINDOWS_FORBIDDEN_CHAR.test(name) || WINDOWS_DEVICE.test(name) || /[. ]$/.test(name)) {
+      throw new WasiError(Errno.INVAL);
+    }
+  }
+
+  #linkTarget(host: string): string {
+    let target: string;
+    try {
+      target = new TextDecoder("utf-8", { fatal: true }).decode(this.fs.readlink(host));
+    } catch (error) {
+      if (error instanceof TypeError) throw new WasiError(Errno.ILSEQ);
+      throw error;
+    }
+    if (this.options.windows) target = target.replaceAll("\\", "/");
+    if (target.length === 0) throw new WasiError(Errno.NOENT);
+    if (isAbsoluteTarget(target, this.options.windows)) throw new WasiError(Errno.NOTCAPABLE);
+    return target;
+  }
+
+  #directoryItself(start: string, stack: string[], mustBeDir: boolean): Resolved {
+    const host = hostOf(start, stack);
+    let st: BigIntStats;
+    try {
+      st = this.fs.lstat(host);
+    } catch (error) {
+      throw new WasiError(errnoOf(error));
+    }
+    return { parent: host, name: ".", host, stat: st, mustBeDir, depth: stack.length };
+  }
+
+  #entry(start: string, stack: string[], name: string, st: BigIntStats | undefined, mustBeDir: boolean): Resolved {
+    const parent = hostOf(start, stack);
+    return { parent, name, host: `${parent}/${name}`, stat: st, mustBeDir, depth: stack.length + 1 };
+  }
+}
+
+function splitReversed(path: string): string[] {
+  return path
+    .split("/")
+    .filter((c) => c.length > 0)
+    .reverse();
+}
+
+function hostOf(start: string, stack: readonly string[]): string {
+  return stack.length === 0 ? start : `${start}/${stack.join("/")}`;
+}
+
+function joinHost(start: string, stack: readonly string[], name: string): string {
+  return stack.length === 0 ? `${start}/${name}` : `${start}/${stack.join("/")}/${name}`;
+}
+
+function isAbsoluteTarget(target: string, windows: boolean): boolean {
+  if (target.startsWith("/")) return true;
+  return windows && /^[a-zA-Z]:/.test(target);
+}

@@ -1,0 +1,70 @@
+// What a descriptor refers to. Each kind of open thing (stdio, file, directory) subclasses Handle
+// and overrides only what it supports; every other operation answers with the errno a POSIX host
+// gives for that kind of object.
+import { Errno, Filetype } from "./abi/constants.js";
+import type { FilestatValue } from "./abi/layouts.js";
+import { fail } from "./errors.js";
+
+export type SeekWhence = "set" | "cur" | "end";
+
+/** One entry of a directory listing, as fd_readdir serves it. */
+export interface DirEntry {
+  /** The name's bytes exactly as the host gave them. */
+  readonly name: Uint8Array;
+  readonly type: Filetype;
+  /** Filled in lazily: only entries actually served cost a stat. */
+  ino?: bigint;
+}
+
+export abstract class Handle {
+  abstract readonly filetype: Filetype;
+  /** fdflags the descriptor reports (APPEND, NONBLOCK…). */
+  fdflags = 0;
+
+  read(_buffers: Uint8Array[]): number {
+    return fail(this.filetype === Filetype.DIRECTORY ? Errno.ISDIR : Errno.BADF);
+  }
+  write(_buffers: Uint8Array[]): number {
+    return fail(this.filetype === Filetype.DIRECTORY ? Errno.ISDIR : Errno.BADF);
+  }
+  pread(_buffers: Uint8Array[], _offset: bigint): number {
+    return fail(this.filetype === Filetype.DIRECTORY ? Errno.ISDIR : Errno.SPIPE);
+  }
+  pwrite(_buffers: Uint8Array[], _offset: bigint): number {
+    return fail(this.filetype === Filetype.DIRECTORY ? Errno.ISDIR : Errno.SPIPE);
+  }
+  seek(_offset: bigint, _whence: SeekWhence): bigint {
+    return fail(Errno.SPIPE);
+  }
+  tell(): bigint {
+    return fail(Errno.SPIPE);
+  }
+  abstract stat(): FilestatValue;
+  setSize(_size: bigint): void {
+    fail(Errno.INVAL);
+  }
+  setTimes(_atim: bigint | null, _mtim: bigint | null): void {
+    fail(Errno.NOTSUP);
+  }
+  sync(): void {}
+  datasync(): void {}
+  allocate(_offset: bigint, _len: bigint): void {
+    fail(Errno.NOTSUP);
+  }
+  advise(): void {}
+  /** The directory's entries, "." and ".." first; cookie 0 re-reads the directory. */
+  listing(_cookie: bigint): readonly DirEntry[] {
+    return fail(Errno.NOTDIR);
+  }
+  inodeOf(entry: DirEntry): bigint {
+    return entry.ino ?? 0n;
+  }
+  setFlags(flags: number): void {
+    this.fdflags = flags;
+  }
+  /** Bytes ready to read without blocking, for poll_oneoff; undefined when unknown. */
+  readable(): bigint | undefined {
+    return undefined;
+  }
+  close(): void {}
+}

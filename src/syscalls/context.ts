@@ -1,0 +1,56 @@
+// What every group of imports shares: guest memory, the descriptor table, the process's view of
+// args and environment, and the layouts of the snapshot the guest imported.
+import { Whence, WhenceUnstable } from "../abi/constants.js";
+import { filestat, filestatUnstable, subscription, subscriptionUnstable } from "../abi/layouts.js";
+import type { FdTable } from "../fds.js";
+import type { SeekWhence } from "../handle.js";
+import type { GuestMemory } from "../memory.js";
+import type { ImportName } from "../abi/signatures.js";
+import type { Resolver } from "../fs/resolve.js";
+import type { FsBackend } from "../fs/backend.js";
+import type { TimesOverlay } from "../fs/times.js";
+
+export interface Context {
+  readonly memory: GuestMemory;
+  readonly fds: FdTable;
+  readonly args: readonly Uint8Array[];
+  readonly env: readonly Uint8Array[];
+  readonly fs: FsBackend;
+  readonly resolver: Resolver;
+  readonly times: TimesOverlay;
+}
+
+/** The parts of the ABI that differ between wasi_snapshot_preview1 and wasi_unstable. */
+export interface Abi {
+  readonly module: "wasi_snapshot_preview1" | "wasi_unstable";
+  readonly filestat: typeof filestat;
+  readonly subscription: typeof subscription;
+  readonly whence: ReadonlyMap<number, SeekWhence>;
+}
+
+export const preview1: Abi = {
+  module: "wasi_snapshot_preview1",
+  filestat,
+  subscription,
+  whence: new Map<number, SeekWhence>([
+    [Whence.SET, "set"],
+    [Whence.CUR, "cur"],
+    [Whence.END, "end"],
+  ]),
+};
+
+export const unstable: Abi = {
+  module: "wasi_unstable",
+  filestat: filestatUnstable,
+  subscription: subscriptionUnstable,
+  whence: new Map<number, SeekWhence>([
+    [WhenceUnstable.SET, "set"],
+    [WhenceUnstable.CUR, "cur"],
+    [WhenceUnstable.END, "end"],
+  ]),
+};
+
+/** An import's implementation: decoded arguments in, errno (or nothing, meaning success) out. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Impl = (...args: any[]) => number | void;
+export type Syscalls = Partial<Record<ImportName, Impl>>;

@@ -1,0 +1,179 @@
+// fd_*: operations on an open descriptor. Each checks rights through fds.get, checks every output
+// pointer before doing I/O (so a bad pointer never loses data), then asks the handle.
+import { Errno, FDFLAGS_ALL, FSTFLAGS_ALL, Fstflags, Rights, Advice } from "../abi/constants.js";
+import { dirent, encodeDirent, encodeFdstat, encodeFilestat, encodePrestatDir } from "../abi/layouts.js";
+import { now } from "../clock.js";
+import { fail } from "../errors.js";
+import { utf8 } from "../memory.js";
+import type { Abi, Context, Syscalls } from "./context.js";
+import { Clockid } from "../abi/constants.js";
+
+/** Turns fst_flags and the two timestamps into "leave" (null) or a time in ns. */
+export function timesFromFlags(atim: bigint, mtim: bigint, flags: number): [bigint | null, bigint | null] {
+  if (flags & ~FSTFLAGS_ALL) fail(Errno.INVAL);
+  if (flags & Fstflags.ATIM && flags & Fstflags.ATIM_NOW) fail(Errno.INVAL);
+  if (flags & Fstflags.MTIM && flags & Fstflags.MTIM_NOW) fail(Errno.INVAL);
+  const nowNs = flags & (Fstflags.ATIM_NOW | Fstflags.MTIM_NOW) ? now(Clockid.REALTIME)! : 0n;
+  const a = flags & Fstflags.ATIM ? atim : flags & Fstflags.ATIM_NOW ? nowNs : null;
+  const m = flags & Fstflags.MTIM ? mtim : flags & Fstflags.MTIM_NOW ? nowNs : null;
+  return [a, m];
+}
+
+const direntScratch = new DataView(new ArrayBuffer(dirent.size));
+const direntScratchBytes = new Uint8Array(direntScratch.buffer);
+
+export function fdSyscalls(ctx: Context, abi: Abi): Syscalls {
+  const { fds, memory: mem } = ctx;
+  return {
+    fd_advise(fd: number, _offset: bigint, _len: bigint, advice: number) {
+      if (advice > Advice.NOREUSE) return Errno.INVAL;
+      const { handle } = fds.get(fd, Rights.FD_ADVISE);
+      handle.advise();
+    },
+
+    fd_allocate(fd: number, offset: bigint, len: bigint) {
+      fds.get(fd, Rights.FD_ALLOCATE).handle.allocate(offset, len);
+    },
+
+    fd_close(fd: number) {
+      fds.get(fd, 0n);
+      fds.remove(fd).handle.close();
+    },
+
+    fd_datasync(fd: number) {
+      fds.get(fd, Rights.FD_DATASYNC).handle.datasync();
+    },
+
+    fd_sync(fd: number) {
+      fds.get(fd, Rights.FD_SYNC).handle.sync();
+    },
+
+    fd_fdstat_get(fd: number, out: number) {
+      mem.check(out, 24);
+      const d = fds.get(fd, 0n);
+      encodeFdstat(mem.view, out, {
+        filetype: d.handle.filetype,
+        flags: d.handle.fdflags,
+        rightsBase: d.rightsBase,
+        rightsInheriting: d.rightsInheriting,
+      });
+    },
+
+    fd_fdstat_set_flags(fd: number, flags: number) {
+      if (flags & ~FDFLAGS_ALL) return Errno.INVAL;
+      fds.get(fd, Rights.FD_FDSTAT_SET_FLAGS).handle.setFlags(flags);
+    },
+
+    fd_fdstat_set_rights(fd: number, base: bigint, inheriting: bigint) {
+      const d = fds.get(fd, 0n);
+      // Rights only ever shrink.
+      if ((base & ~d.rightsBase) !== 0n || (inheriting & ~d.rightsInheriting) !== 0n) return Errno.NOTCAPABLE;
+      d.rightsBase = base;
+      d.rightsInheriting = inheriting;
+    },
+
+    fd_filestat_get(fd: number, out: number) {
+      mem.check(out, abi.filestat.size);
+      const st = fds.get(fd, Rights.FD_FILESTAT_GET).handle.stat();
+      encodeFilestat(mem.view, out, abi.filestat, st);
+    },
+
+    fd_filestat_set_size(fd: number, size: bigint) {
+      if (size > 0x7fffffffffffffffn) return Errno.INVAL;
+      fds.get(fd, Rights.FD_FILESTAT_SET_SIZE).handle.setSize(size);
+    },
+
+    fd_filestat_set_times(fd: number, atim: bigint, mtim: bigint, flags: number) {
+      const [a, m] = timesFromFlags(atim, mtim, flags);
+      const { handle } = fds.get(fd, Rights.FD_FILESTAT_SET_TIMES);
+      if (a !== null || m !== null) handle.setTimes(a, m);
+    },
+
+    fd_pread(fd: number, iovs: number, iovsLen: number, offset: bigint, out: number) {
+      mem.check(out, 4);
+      const { handle } = fds.get(fd, Rights.FD_READ | Rights.FD_SEEK);
+      if (offset > 0x7fffffffffffffffn) return Errno.INVAL;
+      mem.setU32(out, handle.pread(mem.iovecs(iovs, iovsLen), offset));
+    },
+
+    fd_pwrite(fd: number, iovs: number, iovsLen: number, offset: bigint, out: number) {
+      mem.check(out, 4);
+      const { handle } = fds.get(fd, Rights.FD_WRITE | Rights.FD_SEEK);
+      if (offset > 0x7fffffffffffffffn) return Errno.INVAL;
+      mem.setU32(out, handle.pwrite(mem.iovecs(iovs, iovsLen), offset));
+    },
+
+    fd_read(fd: number, iovs: number, iovsLen: number, out: number) {
+      mem.check(out, 4);
+      const { handle } = fds.get(fd, Rights.FD_READ);
+      const n = handle.read(mem.iovecs(iovs, iovsLen));
+      mem.refresh();
+      mem.setU32(out, n);
+    },
+
+    fd_write(fd: number, iovs: number, iovsLen: number, out: number) {
+      mem.check(out, 4);
+      const { handle } = fds.get(fd, Rights.FD_WRITE);
+      const n = handle.write(mem.iovecs(iovs, iovsLen));
+      mem.refresh();
+      mem.setU32(out, n);
+    },
+
+    fd_prestat_get(fd: number, out: number) {
+      mem.check(out, 8);
+      const d = fds.get(fd, 0n);
+      if (d.preopenName === undefined) return Errno.BADF;
+      encodePrestatDir(mem.view, out, utf8(d.preopenName).byteLength);
+    },
+
+    fd_prestat_dir_name(fd: number, path: number, pathLen: number) {
+      const d = fds.get(fd, 0n);
+      if (d.preopenName === undefined) return Errno.BADF;
+      const name = utf8(d.preopenName);
+      if (pathLen < name.byteLength) return Errno.NAMETOOLONG;
+      mem.write(path, name);
+    },
+
+    fd_readdir(fd: number, buf: number, bufLen: number, cookie: bigint, out: number) {
+      mem.check(out, 4);
+      mem.check(buf, bufLen);
+      const { handle } = fds.get(fd, Rights.FD_READDIR);
+      const entries = handle.listing(cookie);
+      let used = 0;
+      for (let i = Number(cookie < BigInt(entries.length) ? cookie : BigInt(entries.length)); i < entries.length && used < bufLen; i++) {
+        const entry = entries[i]!;
+        encodeDirent(direntScratch, {
+          next: BigInt(i + 1),
+          ino: handle.inodeOf(entry),
+          namlen: entry.name.byteLength,
+          type: entry.type,
+        });
+        const header = Math.min(dirent.size, bufLen - used);
+        mem.bytes.set(direntScratchBytes.subarray(0, header), buf + used);
+        used += header;
+        const nameBytes = Math.min(entry.name.byteLength, bufLen - used);
+        mem.bytes.set(entry.name.subarray(0, nameBytes), buf + used);
+        used += nameBytes;
+      }
+      mem.setU32(out, used);
+    },
+
+    fd_renumber(from: number, to: number) {
+      fds.renumber(from, to)?.handle.close();
+    },
+
+    fd_seek(fd: number, offset: bigint, whence: number, out: number) {
+      mem.check(out, 8);
+      const how = abi.whence.get(whence) ?? fail(Errno.INVAL);
+      // Asking where you are is a tell, which needs only FD_TELL.
+      const rights = offset === 0n && how === "cur" ? Rights.FD_TELL : Rights.FD_SEEK;
+      const { handle } = fds.get(fd, rights);
+      mem.setU64(out, handle.seek(offset, how));
+    },
+
+    fd_tell(fd: number, out: number) {
+      mem.check(out, 8);
+      mem.setU64(out, fds.get(fd, Rights.FD_TELL).handle.tell());
+    },
+  };
+}

@@ -1,0 +1,313 @@
+// The WASI class: options, the import object, start/initialize, exit handling. A drop-in for
+// node:wasi's class, with more kinds of stdio, read-only preopens and tracing.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { ALL_RIGHTS, Errno } from "./abi/constants.js";
+import { importNames, signatures, type ImportName, type ParamType } from "./abi/signatures.js";
+import { errnoOf, ProcExit, WasiError } from "./errors.js";
+import { FdTable } from "./fds.js";
+import type { FsBackend } from "./fs/backend.js";
+import { DirHandle, DIR_RIGHTS, FILE_RIGHTS } from "./fs/dir.js";
+import { nodeBackend } from "./fs/node.js";
+import { Resolver } from "./fs/resolve.js";
+import { TimesOverlay } from "./fs/times.js";
+import { GuestMemory, utf8 } from "./memory.js";
+import { stdinHandle, stdoutHandle, type StdinOption, type StdoutOption } from "./stdio.js";
+import { argsEnvSyscalls } from "./syscalls/args-env.js";
+import { clockRandomSyscalls } from "./syscalls/clock-random.js";
+import { preview1, unstable, type Abi, type Context, type Impl, type Syscalls } from "./syscalls/context.js";
+import { fdSyscalls } from "./syscalls/fd.js";
+import { pathSyscalls } from "./syscalls/path.js";
+import { pollSyscalls } from "./syscalls/poll.js";
+import { procSyscalls } from "./syscalls/proc.js";
+import { sockSyscalls } from "./syscalls/sock.js";
+import { Tracer, type TraceOption } from "./trace.js";
+
+export interface PreopenOptions {
+  /** The host directory. */
+  path: string;
+  /** Forbid every change under this directory (writes, creation, truncation, renames, removal, times). */
+  readonly?: boolean;
+}
+
+export interface WASIOptions {
+  /** "preview1" (wasi_snapshot_preview1, the default) or "unstable" (wasi_unstable, snapshot 0). */
+  version?: "preview1" | "unstable";
+  /** argv as the guest sees it; argv[0] is the program's name. */
+  args?: readonly string[];
+  /** The guest's whole environment; nothing is inherited unless put here. */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** guest path → host directory (or { path, readonly }). */
+  preopens?: Readonly<Record<string, string | PreopenOptions>>;
+  /** true (default): start() returns the exit code. false: proc_exit ends the Node process. */
+  returnOnExit?: boolean;
+  stdin?: StdinOption;
+  stdout?: StdoutOption;
+  stderr?: StdoutOption;
+  /** Log every import call (to stderr, or to a function taking each line). */
+  trace?: TraceOption;
+  /** Apply Windows path rules whatever the host (they are on by default on Windows). */
+  windowsPaths?: boolean;
+  /** Replace node:fs (fault injection, other file systems). */
+  fs?: FsBackend;
+}
+
+type ImportObject = Record<string, Record<string, (...args: never[]) => unknown>>;
+
+/** How each ABI type arrives from the guest and what the implementation receives. */
+const decoders: Record<ParamType, (raw: unknown) => unknown> = {
+  fd: (raw) => (raw as number) >>> 0,
+  u32: (raw) => (raw as number) >>> 0,
+  ptr: (raw) => (raw as number) >>> 0,
+  size: (raw) => (raw as number) >>> 0,
+  exitcode: (raw) => (raw as number) >>> 0,
+  u8: (raw) => {
+    const v = (raw as number) >>> 0;
+    if (v > 0xff) throw new WasiError(Errno.INVAL);
+    return v;
+  },
+  u16: (raw) => {
+    const v = (raw as number) >>> 0;
+    if (v > 0xffff) throw new WasiError(Errno.INVAL);
+    return v;
+  },
+  u64: (raw) => BigInt.asUintN(64, raw as bigint),
+  s64: (raw) => BigInt.asIntN(64, raw as bigint),
+};
+
+const kStarted = Symbol("started");
+
+export class WASI {
+  readonly wasiImport: Record<ImportName, (...args: never[]) => number>;
+  readonly #unstableImport: Record<ImportName, (...args: never[]) => number>;
+  readonly #version: "preview1" | "unstable";
+  readonly #returnOnExit: boolean;
+  readonly #memory = new GuestMemory();
+  readonly #fds = new FdTable();
+  #exitCode: number | undefined;
+  [kStarted] = false;
+
+  constructor(options: WASIOptions = {}) {
+    if (options === null || typeof options !== "object") throw new TypeError("WASI options must be an object");
+    const version = options.version ?? "preview1";
+    if (version !== "preview1" && version !== "unstable") {
+      throw new TypeError(`version must be "preview1" or "unstable", not ${JSON.stringify(version)}`);
+    }
+    this.#version = version;
+    if (options.returnOnExit !== undefined && typeof options.returnOnExit !== "boolean") {
+      throw new TypeError("returnOnExit must be a boolean");
+    }
+    this.#returnOnExit = options.returnOnExit ?? true;
+
+    const backend = options.fs ?? nodeBackend;
+    const windows = options.windowsPaths ?? process.platform === "win32";
+    const ctx: Context = {
+      memory: this.#memory,
+      fds: this.#fds,
+      args: encodeArgs(options.args),
+      env: encodeEnv(options.env),
+      fs: backend,
+      resolver: new Resolver(backend, { windows }),
+      times: new TimesOverlay(),
+    };
+
+    const stdio = [
+      stdinHandle(options.stdin),
+      stdoutHandle("stdout", options.stdout, 1),
+      stdoutHandle("stderr", options.stderr, 2),
+    ];
+    const stdioRights = (tty: boolean) => ALL_RIGHTS & ~(tty ? DIR_RIGHTS | STDIO_TTY_EXCLUDED : DIR_RIGHTS);
+    stdio.forEach((handle, fd) => {
+      const tty = "isTty" in handle && handle.isTty === true;
+      this.#fds.set(fd, { handle, rightsBase: stdioRights(tty) & FILE_RIGHTS, rightsInheriting: 0n });
+    });
+    for (const [guestPath, host] of Object.entries(validatePreopens(options.preopens, backend))) {
+      const handle = new DirHandle(ctx, host.path, host.readonly === true);
+      this.#fds.add({
+        handle,
+        rightsBase: handle.maxBaseRights(),
+        rightsInheriting: handle.maxInheritingRights(),
+        preopenName: guestPath,
+      });
+    }
+
+    const tracer = options.trace ? new Tracer(options.trace, this.#memory) : undefined;
+    this.wasiImport = this.#buildImports(ctx, preview1, tracer);
+    this.#unstableImport = this.#buildImports(ctx, unstable, tracer);
+  }
+
+  /** The import object for the configured version (both module names are present, so either kind of module links). */
+  getImportObject(): ImportObject {
+    const primary = this.#version === "preview1" ? "wasi_snapshot_preview1" : "wasi_unstable";
+    const secondary = this.#version === "preview1" ? "wasi_unstable" : "wasi_snapshot_preview1";
+    const primaryImport = this.#version === "preview1" ? this.wasiImport : this.#unstableImport;
+    const secondaryImport = this.#version === "preview1" ? this.#unstableImport : this.wasiImport;
+    return { [primary]: primaryImport, [secondary]: secondaryImport };
+  }
+
+  /** Runs a command's `_start`. Returns the exit code (0 if `_start` returns). */
+  start(instance: WebAssembly.Instance): number {
+    this.#claim(instance);
+    const exports = instance.exports;
+    if (typeof exports._start !== "function") throw new TypeError("instance.exports._start is not a function: not a WASI command");
+    if (exports._initialize !== undefined) throw new TypeError("a WASI command must not export _initialize");
+    this.#bindMemory(exports);
+    try {
+      (exports._start as () => void)();
+      return this.#exit(0);
+    } catch (error) {
+      if (error instanceof ProcExit) return this.#exit(error.code);
+      throw error;
+    }
+  }
+
+  /** Initialises a reactor: calls `_initialize` if it is exported. Accepts an Instance or `{ exports }`. */
+  initialize(instance: WebAssembly.Instance | { exports: WebAssembly.Exports }): void {
+    this.#claim(instance);
+    const exports = instance.exports;
+    if (exports._start !== undefined) throw new TypeError("a WASI reactor must not export _start");
+    if (exports._initialize !== undefined && typeof exports._initialize !== "function") {
+      throw new TypeError("instance.exports._initialize is not a function");
+    }
+    this.#bindMemory(exports);
+    try {
+      (exports._initialize as (() => void) | undefined)?.();
+    } catch (error) {
+      if (error instanceof ProcExit) {
+        this.#exit(error.code);
+        return;
+      }
+      throw error;
+    }
+  }
+
+  /** The guest's exit code once it has exited, else undefined. */
+  get exitCode(): number | undefined {
+    return this.#exitCode;
+  }
+
+  #claim(instance: unknown): void {
+    if (instance === null || typeof instance !== "object" || typeof (instance as { exports?: unknown }).exports !== "object") {
+      throw new TypeError("expected a WebAssembly.Instance (or an object with exports)");
+    }
+    if (this[kStarted]) throw new Error("this WASI instance has already started");
+    this[kStarted] = true;
+  }
+
+  #bindMemory(exports: WebAssembly.Exports): void {
+    const memory = exports.memory;
+    if (!(memory instanceof WebAssembly.Memory)) {
+      throw new TypeError("the module must export its memory as `memory` (instance.exports.memory is not a WebAssembly.Memory)");
+    }
+    this.#memory.bind(memory);
+  }
+
+  #exit(code: number): number {
+    this.#exitCode = code;
+    for (const [fd] of this.#fds.entries()) {
+      try {
+        this.#fds.remove(fd).handle.close();
+      } catch {
+        // Closing at exit is best effort; the guest is gone.
+      }
+    }
+    if (!this.#returnOnExit) process.exit(code);
+    return code;
+  }
+
+  #buildImports(ctx: Context, abi: Abi, tracer: Tracer | undefined): Record<ImportName, (...args: never[]) => number> {
+    const impls: Syscalls = {
+      ...argsEnvSyscalls(ctx),
+      ...clockRandomSyscalls(ctx),
+      ...fdSyscalls(ctx, abi),
+      ...pathSyscalls(ctx, abi),
+      ...pollSyscalls(ctx, abi),
+      ...procSyscalls(),
+      ...sockSyscalls(ctx),
+    };
+    const imports = {} as Record<ImportName, (...args: never[]) => number>;
+    for (const name of importNames) {
+      imports[name] = this.#wrap(name, impls[name] ?? (() => Errno.NOSYS), tracer);
+    }
+    return imports;
+  }
+
+  /**
+   * The one wrapper every import goes through: decode arguments by the signature, refresh the
+   * memory views, run, and turn anything thrown into an errno. Only proc_exit's sentinel leaves.
+   */
+  #wrap(name: ImportName, impl: Impl, tracer: Tracer | undefined): (...args: never[]) => number {
+    const params = signatures[name].params;
+    const decode = params.map((p) => decoders[p.type]);
+    const memory = this.#memory;
+    const run = (raw: unknown[]): number => {
+      if (this.#exitCode !== undefined) throw new ProcExit(this.#exitCode);
+      try {
+        memory.refresh();
+        const args = new Array(decode.length);
+        for (let i = 0; i < decode.length; i++) args[i] = decode[i]!(raw[i]);
+        const result = impl(...args);
+        return typeof result === "number" ? result : Errno.SUCCESS;
+      } catch (error) {
+        if (error instanceof ProcExit) throw error;
+        return errnoOf(error);
+      }
+    };
+    if (!tracer) return (...raw: unknown[]) => run(raw);
+    return (...raw: unknown[]) => tracer.call(name, raw, () => run(raw));
+  }
+}
+
+/** Tty stdio must not claim seek/tell rights: wasi-libc's isatty() checks for their absence. */
+const STDIO_TTY_EXCLUDED = (1n << 2n) | (1n << 5n);
+
+function encodeArgs(args: readonly string[] | undefined): Uint8Array[] {
+  if (args === undefined) return [];
+  if (!Array.isArray(args)) throw new TypeError("args must be an array of strings");
+  return args.map((arg, i) => {
+    if (typeof arg !== "string") throw new TypeError(`args[${i}] must be a string`);
+    if (arg.includes("\0")) throw new TypeError(`args[${i}] contains a NUL character`);
+    return utf8(arg);
+  });
+}
+
+function encodeEnv(env: Readonly<Record<string, string | undefined>> | undefined): Uint8Array[] {
+  if (env === undefined) return [];
+  if (env === null || typeof env !== "object") throw new TypeError("env must be an object of strings");
+  const out: Uint8Array[] = [];
+  for (const [key, value] of Object.entries(env)) {
+    if (value === undefined) continue;
+    if (typeof value !== "string") throw new TypeError(`env.${key} must be a string`);
+    if (key.length === 0 || key.includes("=") || key.includes("\0") || value.includes("\0")) {
+      throw new TypeError(`env entry ${JSON.stringify(key)} is not a valid NAME=VALUE pair`);
+    }
+    out.push(utf8(`${key}=${value}`));
+  }
+  return out;
+}
+
+function validatePreopens(
+  preopens: Readonly<Record<string, string | PreopenOptions>> | undefined,
+  backend: FsBackend,
+): Record<string, PreopenOptions> {
+  if (preopens === undefined) return {};
+  if (preopens === null || typeof preopens !== "object") throw new TypeError("preopens must be an object of guest path → host directory");
+  const out: Record<string, PreopenOptions> = {};
+  for (const [guest, value] of Object.entries(preopens)) {
+    const options = typeof value === "string" ? { path: value } : value;
+    if (options === null || typeof options !== "object" || typeof options.path !== "string") {
+      throw new TypeError(`preopens[${JSON.stringify(guest)}] must be a host directory path or { path, readonly }`);
+    }
+    const host = path.resolve(options.path);
+    let isDir: boolean;
+    try {
+      isDir = backend.stat(host).isDirectory();
+    } catch (error) {
+      const code = (error as { code?: string }).code ?? String(error);
+      throw new Error(`preopen ${JSON.stringify(guest)}: cannot open host directory ${host} (${code})`);
+    }
+    if (!isDir) throw new Error(`preopen ${JSON.stringify(guest)}: ${host} is not a directory`);
+    out[guest] = { path: fs.realpathSync.native(host), readonly: options.readonly === true };
+  }
+  return out;
+}
