@@ -1,6 +1,7 @@
 // The command line: `run-wasi [options] <module.wasm> [args...]`, flags spelled as `wasmtime run` does.
 import * as fs from "node:fs";
 import { createRequire } from "node:module";
+import { ProcExit } from "./errors.js";
 import { WASI, type PreopenOptions } from "./wasi.js";
 
 const USAGE = `Usage: run-wasi [options] <module.wasm> [args...]
@@ -174,6 +175,10 @@ export function main(argv: readonly string[]): number {
     checkImports(parsed.module, module, imports);
     instance = new WebAssembly.Instance(module, imports);
   } catch (error) {
+    // The module's start section runs during instantiation: it may trap or call proc_exit.
+    if (error instanceof ProcExit) return error.code;
+    const status = trapStatus(error);
+    if (status !== undefined) return status;
     process.stderr.write(`run-wasi: ${(error as Error).message}\n`);
     return 1;
   }
@@ -181,15 +186,22 @@ export function main(argv: readonly string[]): number {
   try {
     return wasi.start(instance);
   } catch (error) {
-    if (error instanceof WebAssembly.RuntimeError) {
-      process.stderr.write(`run-wasi: wasm trap: ${error.message}\n`);
-      return TRAP_STATUS;
-    }
-    if (error instanceof RangeError && /call stack/i.test(error.message)) {
-      process.stderr.write(`run-wasi: wasm trap: call stack exhausted\n`);
-      return TRAP_STATUS;
-    }
+    const status = trapStatus(error);
+    if (status !== undefined) return status;
     process.stderr.write(`run-wasi: ${(error as Error)?.message ?? String(error)}\n`);
     return 1;
   }
+}
+
+/** For a trap: writes the one-line message and returns the trap status; else undefined. */
+function trapStatus(error: unknown): number | undefined {
+  if (error instanceof WebAssembly.RuntimeError) {
+    process.stderr.write(`run-wasi: wasm trap: ${error.message}\n`);
+    return TRAP_STATUS;
+  }
+  if (error instanceof RangeError && /call stack/i.test(error.message)) {
+    process.stderr.write(`run-wasi: wasm trap: call stack exhausted\n`);
+    return TRAP_STATUS;
+  }
+  return undefined;
 }

@@ -120,11 +120,16 @@ const hostCodes: Readonly<Record<string, Errno>> = {
 
 /** Any thrown value → errno. Never throws. */
 export function errnoOf(error: unknown): Errno {
-  if (error instanceof WasiError) return error.errno;
-  if (error !== null && typeof error === "object") {
-    const code = (error as { code?: unknown }).code;
-    if (typeof code === "string" && Object.hasOwn(hostCodes, code)) return hostCodes[code]!;
-    if (error instanceof RangeError && !code) return Errno.NOMEM;
+  // A backend may throw anything, even a value that throws when looked at (a getter, a revoked Proxy).
+  try {
+    if (error instanceof WasiError) return error.errno;
+    if (error !== null && typeof error === "object") {
+      const code = (error as { code?: unknown }).code;
+      if (typeof code === "string" && Object.hasOwn(hostCodes, code)) return hostCodes[code]!;
+      if (error instanceof RangeError && !code) return Errno.NOMEM;
+    }
+  } catch {
+    // Unreadable: fall through to EIO.
   }
   return Errno.IO;
 }

@@ -1,7 +1,9 @@
 // Standard input and output: the host's fds, or Buffers, Node streams and callbacks.
 import * as fs from "node:fs";
-import { Fdflags, Filetype } from "./abi/constants.js";
+import { isatty } from "node:tty";
+import { Errno, Fdflags, Filetype } from "./abi/constants.js";
 import type { FilestatValue } from "./abi/layouts.js";
+import { fail } from "./errors.js";
 import { Handle } from "./handle.js";
 import { sleepMs } from "./sleep.js";
 import { filestatOf } from "./fs/stat.js";
@@ -68,7 +70,8 @@ export class HostFdStdio extends Handle {
       // A closed host stdio fd: every call on it will answer EBADF.
     }
     this.filetype = filetype;
-    this.isTty = filetype === Filetype.CHARACTER_DEVICE;
+    // A character device is not necessarily a terminal (/dev/null is one too).
+    this.isTty = filetype === Filetype.CHARACTER_DEVICE && isatty(hostFd);
   }
 
   override read(buffers: Uint8Array[]): number {
@@ -168,8 +171,15 @@ export class SinkStdout extends Handle {
   override write(buffers: Uint8Array[]): number {
     const chunk = gather(buffers);
     if (chunk.byteLength === 0) return 0;
-    if (typeof this.sink === "function") this.sink(chunk);
-    else this.sink.write(chunk);
+    if (typeof this.sink === "function") {
+      this.sink(chunk);
+    } else {
+      // Writing to an ended or destroyed stream raises an 'error' event later, outside the import,
+      // which would end the host process: answer EPIPE instead.
+      const state = this.sink as { writableEnded?: boolean; destroyed?: boolean };
+      if (state.writableEnded === true || state.destroyed === true) fail(Errno.PIPE);
+      this.sink.write(chunk);
+    }
     return chunk.byteLength;
   }
 

@@ -21,7 +21,7 @@ export class Tracer {
 
   call(name: ImportName, raw: unknown[], run: () => number): number {
     const params = signatures[name].params;
-    const shown = params.map((p, i) => `${p.name}=${this.#format(p.name, p.type, raw, i)}`);
+    const shown = params.map((p, i) => `${p.name}=${this.#formatSafely(p.name, p.type, raw, i)}`);
     let result = "";
     try {
       const errno = run();
@@ -32,6 +32,15 @@ export class Tracer {
       throw error;
     } finally {
       this.#emit(`[wasi] ${name}(${shown.join(", ")}) = ${result}`);
+    }
+  }
+
+  /** Arguments of a JavaScript caller can be of any type; tracing them must not throw. */
+  #formatSafely(name: string, type: string, raw: unknown[], i: number): string {
+    try {
+      return this.#format(name, type, raw, i);
+    } catch {
+      return "?";
     }
   }
 

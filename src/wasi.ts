@@ -2,12 +2,12 @@
 // node:wasi's class, with more kinds of stdio, read-only preopens and tracing.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { ALL_RIGHTS, Errno } from "./abi/constants.js";
+import { Errno } from "./abi/constants.js";
 import { importNames, signatures, type ImportName, type ParamType } from "./abi/signatures.js";
 import { errnoOf, ProcExit, WasiError } from "./errors.js";
 import { FdTable } from "./fds.js";
 import type { FsBackend } from "./fs/backend.js";
-import { DirHandle, DIR_RIGHTS, FILE_RIGHTS } from "./fs/dir.js";
+import { DirHandle, FILE_RIGHTS } from "./fs/dir.js";
 import { nodeBackend } from "./fs/node.js";
 import { Resolver } from "./fs/resolve.js";
 import { TimesOverlay } from "./fs/times.js";
@@ -116,10 +116,11 @@ export class WASI {
       stdoutHandle("stdout", options.stdout, 1),
       stdoutHandle("stderr", options.stderr, 2),
     ];
-    const stdioRights = (tty: boolean) => ALL_RIGHTS & ~(tty ? DIR_RIGHTS | STDIO_TTY_EXCLUDED : DIR_RIGHTS);
+    // The file rights (fstat, fdstat flags, sync… included), less seek/tell on a tty.
+    const stdioRights = (tty: boolean) => FILE_RIGHTS & ~(tty ? STDIO_TTY_EXCLUDED : 0n);
     stdio.forEach((handle, fd) => {
       const tty = "isTty" in handle && handle.isTty === true;
-      this.#fds.set(fd, { handle, rightsBase: stdioRights(tty) & FILE_RIGHTS, rightsInheriting: 0n });
+      this.#fds.set(fd, { handle, rightsBase: stdioRights(tty), rightsInheriting: 0n });
     });
     for (const [guestPath, host] of Object.entries(validatePreopens(options.preopens, backend))) {
       const handle = new DirHandle(ctx, host.path, host.readonly === true);
@@ -142,7 +143,8 @@ export class WASI {
     const secondary = this.#version === "preview1" ? "wasi_unstable" : "wasi_snapshot_preview1";
     const primaryImport = this.#version === "preview1" ? this.wasiImport : this.#unstableImport;
     const secondaryImport = this.#version === "preview1" ? this.#unstableImport : this.wasiImport;
-    return { [primary]: primaryImport, [secondary]: secondaryImport };
+    // No prototype, so that a module importing e.g. `wasi_snapshot_preview1.toString` fails to link.
+    return Object.assign(Object.create(null) as ImportObject, { [primary]: primaryImport, [secondary]: secondaryImport });
   }
 
   /** Runs a command's `_start`. Returns the exit code (0 if `_start` returns). */
@@ -154,9 +156,9 @@ export class WASI {
     this.#bindMemory(exports);
     try {
       (exports._start as () => void)();
-      return this.#exit(0);
+      return this.#exit(0, false);
     } catch (error) {
-      if (error instanceof ProcExit) return this.#exit(error.code);
+      if (error instanceof ProcExit) return this.#exit(error.code, true);
       throw error;
     }
   }
@@ -174,7 +176,7 @@ export class WASI {
       (exports._initialize as (() => void) | undefined)?.();
     } catch (error) {
       if (error instanceof ProcExit) {
-        this.#exit(error.code);
+        this.#exit(error.code, true);
         return;
       }
       throw error;
@@ -202,7 +204,8 @@ export class WASI {
     this.#memory.bind(memory);
   }
 
-  #exit(code: number): number {
+  /** Records the exit and closes every descriptor; only proc_exit ends the process (returnOnExit false), as in node:wasi. */
+  #exit(code: number, procExit: boolean): number {
     this.#exitCode = code;
     for (const [fd] of this.#fds.entries()) {
       try {
@@ -211,7 +214,7 @@ export class WASI {
         // Closing at exit is best effort; the guest is gone.
       }
     }
-    if (!this.#returnOnExit) process.exit(code);
+    if (procExit && !this.#returnOnExit) process.exit(code);
     return code;
   }
 
@@ -225,7 +228,7 @@ export class WASI {
       ...procSyscalls(),
       ...sockSyscalls(ctx),
     };
-    const imports = {} as Record<ImportName, (...args: never[]) => number>;
+    const imports = Object.create(null) as Record<ImportName, (...args: never[]) => number>;
     for (const name of importNames) {
       imports[name] = this.#wrap(name, impls[name] ?? (() => Errno.NOSYS), tracer);
     }
@@ -249,12 +252,21 @@ export class WASI {
         const result = impl(...args);
         return typeof result === "number" ? result : Errno.SUCCESS;
       } catch (error) {
-        if (error instanceof ProcExit) throw error;
+        if (isProcExit(error)) throw error;
         return errnoOf(error);
       }
     };
     if (!tracer) return (...raw: unknown[]) => run(raw);
     return (...raw: unknown[]) => tracer.call(name, raw, () => run(raw));
+  }
+}
+
+/** `instanceof` itself throws for some values (a revoked Proxy); those are not the sentinel. */
+function isProcExit(error: unknown): boolean {
+  try {
+    return error instanceof ProcExit;
+  } catch {
+    return false;
   }
 }
 

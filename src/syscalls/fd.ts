@@ -1,6 +1,6 @@
 // fd_*: operations on an open descriptor. Each checks rights through fds.get, checks every output
 // pointer before doing I/O (so a bad pointer never loses data), then asks the handle.
-import { Errno, FDFLAGS_ALL, FSTFLAGS_ALL, Fstflags, Rights, Advice } from "../abi/constants.js";
+import { Errno, FDFLAGS_ALL, FSTFLAGS_ALL, Filetype, Fstflags, Rights, Advice } from "../abi/constants.js";
 import { dirent, encodeDirent, encodeFdstat, encodeFilestat, encodePrestatDir } from "../abi/layouts.js";
 import { now } from "../clock.js";
 import { fail } from "../errors.js";
@@ -137,6 +137,8 @@ export function fdSyscalls(ctx: Context, abi: Abi): Syscalls {
     fd_readdir(fd: number, buf: number, bufLen: number, cookie: bigint, out: number) {
       mem.check(out, 4);
       mem.check(buf, bufLen);
+      // A non-directory is ENOTDIR whatever its rights, as fdopendir says (and path_* for their fd).
+      if (fds.get(fd, 0n).handle.filetype !== Filetype.DIRECTORY) return Errno.NOTDIR;
       const { handle } = fds.get(fd, Rights.FD_READDIR);
       const entries = handle.listing(cookie);
       let used = 0;

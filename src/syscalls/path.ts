@@ -32,6 +32,7 @@ const O_DSYNC = nodeFs.constants.O_DSYNC ?? 0;
 
 const READ_RIGHTS = Rights.FD_READ | Rights.FD_READDIR;
 const WRITE_RIGHTS = Rights.FD_WRITE | Rights.FD_ALLOCATE | Rights.FD_FILESTAT_SET_SIZE;
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
 /** How often path_open re-resolves when the file it opened is not the one it resolved. */
 const OPEN_ATTEMPTS = 3;
 
@@ -49,9 +50,15 @@ function parentOf(hostPath: string): string {
 export function pathSyscalls(ctx: Context, abi: Abi): Syscalls {
   const { fds, memory: mem, fs, resolver } = ctx;
 
+  /** The descriptor of the directory `fd`, holding `rights`; a non-directory is ENOTDIR first, as for openat. */
+  function dirDescriptor(fd: number, rights: bigint) {
+    asDir(fds.get(fd, 0n).handle);
+    return fds.get(fd, rights);
+  }
+
   /** The directory behind `fd` (with `rights`) and the guest path, resolved. */
   function lookup(fd: number, rights: bigint, pathPtr: number, pathLen: number, follow: boolean) {
-    const dir = asDir(fds.get(fd, rights).handle);
+    const dir = asDir(dirDescriptor(fd, rights).handle);
     const path = mem.string(pathPtr, pathLen);
     return { dir, resolved: resolver.resolve(dir.base(), path, follow) };
   }
@@ -97,13 +104,18 @@ export function pathSyscalls(ctx: Context, abi: Abi): Syscalls {
     let needed = Rights.PATH_OPEN;
     if (oflags & Oflags.CREAT) needed |= Rights.PATH_CREATE_FILE;
     if (oflags & Oflags.TRUNC) needed |= Rights.PATH_FILESTAT_SET_SIZE;
-    const parent = fds.get(dirFd, needed);
+    const parent = dirDescriptor(dirFd, needed);
     const dir = asDir(parent.handle);
     const path = mem.string(pathPtr, pathLen);
-    const follow = (dirflags & Lookupflags.SYMLINK_FOLLOW) !== 0;
+    // O_CREAT|O_EXCL never follows a last symlink, dangling or not: it exists, so EEXIST (POSIX).
+    const exclusive = (oflags & Oflags.CREAT) !== 0 && (oflags & Oflags.EXCL) !== 0;
+    const follow = (dirflags & Lookupflags.SYMLINK_FOLLOW) !== 0 && !exclusive;
     const base = rightsBase & parent.rightsInheriting;
     const inheriting = rightsInheriting & parent.rightsInheriting;
-    const write = (base & WRITE_RIGHTS) !== 0n || (fdflags & Fdflags.APPEND) !== 0;
+    // APPEND alone does not make a descriptor writable (FD_WRITE does): without it, opening the host
+    // file for writing would only let the host refuse a read-only file, or a read-only preopen hold
+    // a writable host fd.
+    const write = (base & WRITE_RIGHTS) !== 0n;
     const read = (base & READ_RIGHTS) !== 0n;
 
     for (let attempt = 1; ; attempt++) {
@@ -210,6 +222,20 @@ export function pathSyscalls(ctx: Context, abi: Abi): Syscalls {
       if (target.stat !== undefined) return Errno.EXIST;
       if (target.mustBeDir) return Errno.NOENT;
       if (dir.readonly) return Errno.NOTCAPABLE;
+      // link() follows a symlink source on macOS, as CreateHardLink does on Windows (Node has no
+      // linkat), which would hard-link whatever the link names, inside the sandbox or not. A link
+      // is therefore "linked" by making another with the same text, on every host alike.
+      if (st.isSymbolicLink()) {
+        const text = fs.readlink(source.host);
+        let linkTarget: string;
+        try {
+          linkTarget = strictUtf8.decode(text);
+        } catch {
+          return Errno.ILSEQ;
+        }
+        fs.symlink(linkTarget, target.host);
+        return;
+      }
       fs.link(source.host, target.host);
     },
 
@@ -217,8 +243,7 @@ export function pathSyscalls(ctx: Context, abi: Abi): Syscalls {
       mem.check(out, 4);
       mem.check(buf, bufLen);
       const { resolved: r } = lookup(fd, Rights.PATH_READLINK, pathPtr, pathLen, false);
-      if (r.stat === undefined) return Errno.NOENT;
-      if (!r.stat.isSymbolicLink()) return Errno.INVAL;
+      if (!existing(r).isSymbolicLink()) return Errno.INVAL;
       const target = fs.readlink(r.host);
       const n = Math.min(target.byteLength, bufLen);
       mem.write(buf, target.subarray(0, n));
