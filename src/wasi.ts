@@ -2,12 +2,12 @@
 // node:wasi's class, with more kinds of stdio, read-only preopens and tracing.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { Errno } from "./abi/constants.js";
+import { Errno, Rights } from "./abi/constants.js";
 import { importNames, signatures, type ImportName, type ParamType } from "./abi/signatures.js";
 import { errnoOf, ProcExit, WasiError } from "./errors.js";
 import { FdTable } from "./fds.js";
 import type { FsBackend } from "./fs/backend.js";
-import { DirHandle, FILE_RIGHTS } from "./fs/dir.js";
+import { DirHandle } from "./fs/dir.js";
 import { nodeBackend } from "./fs/node.js";
 import { Resolver } from "./fs/resolve.js";
 import { TimesOverlay } from "./fs/times.js";
@@ -46,7 +46,7 @@ export interface WASIOptions {
   stderr?: StdoutOption;
   /** Log every import call (to stderr, or to a function taking each line). */
   trace?: TraceOption;
-  /** Apply Windows path rules whatever the host (they are on by default on Windows). */
+  /** Apply the Windows path rules on any host, for tests (on Windows they are always on). */
   windowsPaths?: boolean;
   /** Replace node:fs (fault injection, other file systems). */
   fs?: FsBackend;
@@ -100,7 +100,8 @@ export class WASI {
     this.#returnOnExit = options.returnOnExit ?? true;
 
     const backend = options.fs ?? nodeBackend;
-    const windows = options.windowsPaths ?? process.platform === "win32";
+    // On Windows the rules are the sandbox itself: they cannot be turned off there.
+    const windows = process.platform === "win32" || options.windowsPaths === true;
     const ctx: Context = {
       memory: this.#memory,
       fds: this.#fds,
@@ -116,14 +117,18 @@ export class WASI {
       stdoutHandle("stdout", options.stdout, 1),
       stdoutHandle("stderr", options.stderr, 2),
     ];
-    // The file rights (fstat, fdstat flags, sync… included), less seek/tell on a tty.
-    const stdioRights = (tty: boolean) => FILE_RIGHTS & ~(tty ? STDIO_TTY_EXCLUDED : 0n);
     stdio.forEach((handle, fd) => {
       const tty = "isTty" in handle && handle.isTty === true;
-      this.#fds.set(fd, { handle, rightsBase: stdioRights(tty), rightsInheriting: 0n });
+      this.#fds.set(fd, { handle, rightsBase: stdioRights(fd === 0 ? "in" : "out", tty), rightsInheriting: 0n });
     });
     for (const [guestPath, host] of Object.entries(validatePreopens(options.preopens, backend))) {
-      const handle = new DirHandle(ctx, host.path, host.readonly === true);
+      let handle: DirHandle;
+      try {
+        handle = DirHandle.open(ctx, host.path, host.readonly === true, { root: true });
+      } catch (error) {
+        const code = (error as { code?: string }).code ?? String(error);
+        throw new Error(`preopen ${JSON.stringify(guestPath)}: cannot open host directory ${host.path} (${code})`);
+      }
       this.#fds.add({
         handle,
         rightsBase: handle.maxBaseRights(),
@@ -270,8 +275,17 @@ function isProcExit(error: unknown): boolean {
   }
 }
 
-/** Tty stdio must not claim seek/tell rights: wasi-libc's isatty() checks for their absence. */
-const STDIO_TTY_EXCLUDED = (1n << 2n) | (1n << 5n);
+/**
+ * Stdio rights: each stream its own direction, as in wasmtime. Seek and tell are claimed except on
+ * a tty (wasi-libc's isatty() checks for their absence); stdio answers them with ESPIPE.
+ */
+function stdioRights(direction: "in" | "out", tty: boolean): bigint {
+  const R = Rights;
+  let rights = R.FD_FILESTAT_GET | R.FD_FDSTAT_SET_FLAGS | R.POLL_FD_READWRITE;
+  rights |= direction === "in" ? R.FD_READ : R.FD_WRITE | R.FD_SYNC | R.FD_DATASYNC;
+  if (!tty) rights |= R.FD_SEEK | R.FD_TELL;
+  return rights;
+}
 
 function encodeArgs(args: readonly string[] | undefined): Uint8Array[] {
   if (args === undefined) return [];

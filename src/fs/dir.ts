@@ -1,13 +1,12 @@
 // An open directory: a preopen, or one the guest opened beneath a preopen.
-import type { BigIntStats } from "node:fs";
+import { constants, existsSync, type BigIntStats } from "node:fs";
 import { Errno, Filetype, Rights } from "../abi/constants.js";
 import type { FilestatValue } from "../abi/layouts.js";
 import { fail, WasiError } from "../errors.js";
 import { Handle, type DirEntry } from "../handle.js";
 import type { FsBackend } from "./backend.js";
 import { seconds } from "./file.js";
-import type { BigIntStats as Stats } from "node:fs";
-import type { Resolver } from "./resolve.js";
+import { RaceLost, type Resolver } from "./resolve.js";
 import { filetypeOf } from "./stat.js";
 import type { TimesOverlay } from "./times.js";
 
@@ -40,23 +39,57 @@ export interface DirServices {
   readonly times: TimesOverlay;
 }
 
+/**
+ * On Linux, /proc/self/fd/N names the very directory the descriptor holds, wherever it has since
+ * moved: resolving from there is openat() in all but name. Elsewhere the directory's host path is
+ * used, after checking it still leads to the same directory (device and inode).
+ */
+const PROC_FD = process.platform === "linux" && existsSync("/proc/self/fd/0") ? "/proc/self/fd" : undefined;
+
+const O_DIRECTORY = constants.O_DIRECTORY ?? 0;
+const O_NOFOLLOW = constants.O_NOFOLLOW ?? 0;
+
+/** Where a directory sits, for the ".." entry of its listing. */
+export interface DirPlace {
+  /** A preopen (or "." of one): ".." is reported as the directory itself, revealing nothing above. */
+  readonly root: boolean;
+  /** Host path of the parent, used where /proc/self/fd is not available. */
+  readonly parentPath?: string;
+}
+
 export class DirHandle extends Handle {
   readonly filetype = Filetype.DIRECTORY;
   #listing: DirEntry[] | undefined;
+  /** The base the current listing call checked, for the lstats of inodeOf. */
+  #listingBase = "";
+  #closed = false;
 
   /**
-   * @param hostPath  the directory's host path, every component of it checked by the resolver
-   * @param readonly  nothing beneath may change
-   * @param identity  for a directory the guest opened: its dev/ino, re-checked before each use so a
-   *                  directory moved (or swapped for a link) since does not redirect the guest
-   * @param parentPath  host path of its parent inside the sandbox (for ".." in listings)
+   * Opens the directory at `hostPath` (every component of it checked by the resolver) and holds a
+   * host descriptor on it. `expected`, the resolver's lstat, must match what was opened, or the
+   * path changed in between: RaceLost.
    */
-  constructor(
+  static open(services: DirServices, hostPath: string, readonly: boolean, place: DirPlace, expected?: BigIntStats): DirHandle {
+    const fd = services.fs.open(hostPath, constants.O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+    try {
+      const st = services.fs.fstat(fd);
+      if (!st.isDirectory()) throw new RaceLost();
+      if (expected && (st.dev !== expected.dev || st.ino !== expected.ino)) throw new RaceLost();
+      return new DirHandle(services, hostPath, fd, st, readonly, place);
+    } catch (error) {
+      services.fs.close(fd);
+      throw error;
+    }
+  }
+
+  private constructor(
     readonly services: DirServices,
     readonly hostPath: string,
+    readonly hostFd: number,
+    private readonly identity: BigIntStats,
+    /** Nothing beneath may change. */
     readonly readonly: boolean,
-    private readonly identity?: { dev: bigint; ino: bigint },
-    private readonly parentPath?: string,
+    readonly place: DirPlace,
   ) {
     super();
   }
@@ -70,22 +103,22 @@ export class DirHandle extends Handle {
     return this.readonly ? all & ~MUTATING_RIGHTS : all;
   }
 
-  /** The host path to resolve guest paths from, after checking it still leads to this directory. */
+  /** The host path to resolve guest paths from; it leads to this very directory. */
   base(): string {
-    if (this.identity) {
-      let st: BigIntStats;
-      try {
-        st = this.services.fs.stat(this.hostPath);
-      } catch {
-        throw new WasiError(Errno.NOENT);
-      }
-      if (st.dev !== this.identity.dev || st.ino !== this.identity.ino) throw new WasiError(Errno.NOENT);
+    if (this.#closed) throw new WasiError(Errno.BADF);
+    if (PROC_FD !== undefined) return `${PROC_FD}/${this.hostFd}`;
+    let st: BigIntStats;
+    try {
+      st = this.services.fs.stat(this.hostPath);
+    } catch {
+      throw new WasiError(Errno.NOENT);
     }
+    if (st.dev !== this.identity.dev || st.ino !== this.identity.ino) throw new WasiError(Errno.NOENT);
     return this.hostPath;
   }
 
   override stat(): FilestatValue {
-    return this.services.times.filestat(this.services.fs.stat(this.base()));
+    return this.services.times.filestat(this.services.fs.fstat(this.hostFd));
   }
 
   override setTimes(atim: bigint | null, mtim: bigint | null): void {
@@ -93,8 +126,16 @@ export class DirHandle extends Handle {
     setPathTimes(this.services, this.base(), false, atim, mtim);
   }
 
+  override sync(): void {
+    // Windows cannot flush a directory handle (EPERM); there is nothing the guest could observe.
+    if (process.platform !== "win32") this.services.fs.fsync(this.hostFd);
+  }
+
   override listing(cookie: bigint): readonly DirEntry[] {
-    if (this.#listing === undefined || cookie === 0n) this.#listing = this.#read();
+    // Checked at every call, so that inodeOf below never looks through a directory that moved.
+    const base = this.base();
+    if (this.#listing === undefined || cookie === 0n) this.#listing = this.#read(base);
+    this.#listingBase = base;
     return this.#listing;
   }
 
@@ -102,7 +143,7 @@ export class DirHandle extends Handle {
     if (entry.ino === undefined) {
       try {
         const name = Buffer.from(entry.name.buffer, entry.name.byteOffset, entry.name.byteLength);
-        entry.ino = this.services.fs.lstat(Buffer.concat([Buffer.from(`${this.hostPath}/`), name])).ino;
+        entry.ino = this.services.fs.lstat(Buffer.concat([Buffer.from(`${this.#listingBase}/`), name])).ino;
       } catch {
         entry.ino = 0n; // vanished since the listing was read
       }
@@ -110,27 +151,33 @@ export class DirHandle extends Handle {
     return entry.ino;
   }
 
-  #read(): DirEntry[] {
-    const fs = this.services.fs;
-    const path = this.base();
-    const self = fs.stat(path).ino;
-    let parent = self;
-    if (this.parentPath !== undefined) {
-      try {
-        parent = fs.stat(this.parentPath).ino;
-      } catch {
-        // The parent moved; "." stands in for it.
-      }
+  override close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.services.fs.close(this.hostFd);
+  }
+
+  #parentInode(base: string): bigint {
+    if (this.place.root) return this.identity.ino;
+    const parent = PROC_FD !== undefined ? `${base}/..` : this.place.parentPath;
+    try {
+      return parent === undefined ? this.identity.ino : this.services.fs.stat(parent).ino;
+    } catch {
+      return this.identity.ino; // The parent is gone; "." stands in for it.
     }
+  }
+
+  #read(base: string): DirEntry[] {
+    const fs = this.services.fs;
     const entries: DirEntry[] = [
-      { name: Buffer.from("."), type: Filetype.DIRECTORY, ino: self },
-      { name: Buffer.from(".."), type: Filetype.DIRECTORY, ino: parent },
+      { name: Buffer.from("."), type: Filetype.DIRECTORY, ino: this.identity.ino },
+      { name: Buffer.from(".."), type: Filetype.DIRECTORY, ino: this.#parentInode(base) },
     ];
-    for (const dirent of fs.readdir(path)) {
+    for (const dirent of fs.readdir(base)) {
       let type = filetypeOf(dirent);
       if (type === Filetype.UNKNOWN) {
         try {
-          type = filetypeOf(fs.lstat(Buffer.concat([Buffer.from(`${path}/`), dirent.name])));
+          type = filetypeOf(fs.lstat(Buffer.concat([Buffer.from(`${base}/`), dirent.name])));
         } catch {
           // Leave it unknown.
         }
@@ -144,7 +191,7 @@ export class DirHandle extends Handle {
 /** utimes (or lutimes, for a link itself) by host path, keeping the guest's nanoseconds. */
 export function setPathTimes(services: DirServices, path: string, link: boolean, atim: bigint | null, mtim: bigint | null): void {
   const { fs, times } = services;
-  const statOf = (p: string): Stats => (link ? fs.lstat(p) : fs.stat(p));
+  const statOf = (p: string): BigIntStats => (link ? fs.lstat(p) : fs.stat(p));
   const current = times.times(statOf(path));
   const a = atim ?? current.atim;
   const m = mtim ?? current.mtim;

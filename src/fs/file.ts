@@ -4,11 +4,14 @@
 // always reads and writes at an explicit offset. APPEND is emulated the same way (write at the
 // current size), which lets a guest turn it on and off; the cost is that an append is not atomic
 // against another process appending to the same file at the same moment.
+import { constants, type BigIntStats } from "node:fs";
 import { Errno, Fdflags, Filetype } from "../abi/constants.js";
 import type { FilestatValue } from "../abi/layouts.js";
 import { fail } from "../errors.js";
 import { Handle, type SeekWhence } from "../handle.js";
 import type { FsBackend } from "./backend.js";
+import { RaceLost } from "./resolve.js";
+import { filetypeOf } from "./stat.js";
 import type { TimesOverlay } from "./times.js";
 
 export interface FileServices {
@@ -19,9 +22,43 @@ export interface FileServices {
 /** Node takes file offsets as doubles: past 2^53 they would silently round. */
 const MAX_OFFSET = BigInt(Number.MAX_SAFE_INTEGER);
 
+/** Absent on Windows; there the identity check after opening stands in for it. */
+const O_NOFOLLOW = constants.O_NOFOLLOW ?? 0;
+
+export interface OpenRequest {
+  read: boolean;
+  write: boolean;
+  truncate: boolean;
+  fdflags: number;
+}
+
 export class FileHandle extends Handle {
   #position = 0;
   #closed = false;
+
+  /**
+   * Opens (or, when `expected` is undefined, creates) the file at `hostPath`, whose directories
+   * the resolver checked. Never follows a last symlink; a file that did not exist is created with
+   * O_EXCL, so one planted meanwhile is not followed either. What was opened must be what was
+   * resolved (device and inode), else RaceLost.
+   */
+  static open(services: FileServices, hostPath: string, request: OpenRequest, expected: BigIntStats | undefined): FileHandle {
+    const { O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_EXCL, O_TRUNC } = constants;
+    const writing = request.write || request.truncate;
+    let flags = (writing ? (request.read ? O_RDWR : O_WRONLY) : O_RDONLY) | O_NOFOLLOW;
+    if (expected === undefined) flags |= O_CREAT | O_EXCL;
+    else if (request.truncate) flags |= O_TRUNC;
+    const fd = services.fs.open(hostPath, flags, 0o666);
+    try {
+      const st = services.fs.fstat(fd);
+      if (st.isDirectory()) throw new RaceLost();
+      if (expected !== undefined && (st.dev !== expected.dev || st.ino !== expected.ino)) throw new RaceLost();
+      return new FileHandle(services, fd, filetypeOf(st), request.fdflags & ~Fdflags.NONBLOCK);
+    } catch (error) {
+      services.fs.close(fd);
+      throw error;
+    }
+  }
 
   private readonly fs: FsBackend;
 
@@ -51,12 +88,21 @@ export class FileHandle extends Handle {
     const at = this.fdflags & Fdflags.APPEND ? Number(this.fs.fstat(this.hostFd).size) : this.#position;
     const n = this.#writeAt(buffers, at);
     this.#position = at + n;
+    this.#flushIfSync();
     return n;
   }
 
   override pwrite(buffers: Uint8Array[], offset: bigint): number {
     if (offset > MAX_OFFSET) return fail(Errno.INVAL);
-    return this.#writeAt(buffers, Number(offset));
+    const n = this.#writeAt(buffers, Number(offset));
+    this.#flushIfSync();
+    return n;
+  }
+
+  /** SYNC/RSYNC and DSYNC are emulated (so fd_fdstat_set_flags can change them): flush after each write. */
+  #flushIfSync(): void {
+    if (this.fdflags & (Fdflags.SYNC | Fdflags.RSYNC)) this.fs.fsync(this.hostFd);
+    else if (this.fdflags & Fdflags.DSYNC) this.fs.fdatasync(this.hostFd);
   }
 
   override seek(offset: bigint, whence: SeekWhence): bigint {

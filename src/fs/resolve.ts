@@ -19,6 +19,9 @@ export const MAX_NAME_BYTES = 255;
 /** Longest guest path, in bytes (PATH_MAX). */
 export const MAX_PATH_BYTES = 4096;
 
+/** What was opened is not what was resolved: the path changed in between. Callers resolve again. */
+export class RaceLost extends Error {}
+
 export interface ResolveOptions {
   /** Refuse what Windows would read as another path: `\`, `:`, device names, trailing dots… */
   windows: boolean;
@@ -60,7 +63,8 @@ export class Resolver {
    */
   resolve(start: string, path: string, follow: boolean): Resolved {
     if (path.length === 0) throw new WasiError(Errno.NOENT);
-    if (path.includes("\0")) throw new WasiError(Errno.ILSEQ);
+    // A NUL is valid UTF-8 but no host can name a file with it (wasmtime: EINVAL).
+    if (path.includes("\0")) throw new WasiError(Errno.INVAL);
     if (encoder.encode(path).byteLength > MAX_PATH_BYTES) throw new WasiError(Errno.NAMETOOLONG);
     if (path.startsWith("/")) throw new WasiError(Errno.NOTCAPABLE);
 
@@ -134,7 +138,9 @@ export class Resolver {
   }
 
   #directoryItself(start: string, stack: string[], mustBeDir: boolean): Resolved {
-    const host = hostOf(start, stack);
+    // "start/." rather than "start": the start may be a /proc/self/fd link, which lstat and
+    // O_NOFOLLOW would see as a symlink; its "." is the directory itself.
+    const host = stack.length === 0 ? `${start}/.` : hostOf(start, stack);
     let st: BigIntStats;
     try {
       st = this.fs.lstat(host);

@@ -24,6 +24,8 @@ const direntScratchBytes = new Uint8Array(direntScratch.buffer);
 
 export function fdSyscalls(ctx: Context, abi: Abi): Syscalls {
   const { fds, memory: mem } = ctx;
+  /** What the object is decides some errnos before rights do: read(dir) is EISDIR, as in POSIX. */
+  const isDirectory = (fd: number) => fds.get(fd, 0n).handle.filetype === Filetype.DIRECTORY;
   return {
     fd_advise(fd: number, _offset: bigint, _len: bigint, advice: number) {
       if (advice > Advice.NOREUSE) return Errno.INVAL;
@@ -91,6 +93,7 @@ export function fdSyscalls(ctx: Context, abi: Abi): Syscalls {
 
     fd_pread(fd: number, iovs: number, iovsLen: number, offset: bigint, out: number) {
       mem.check(out, 4);
+      if (isDirectory(fd)) return Errno.ISDIR;
       const { handle } = fds.get(fd, Rights.FD_READ | Rights.FD_SEEK);
       if (offset > 0x7fffffffffffffffn) return Errno.INVAL;
       mem.setU32(out, handle.pread(mem.iovecs(iovs, iovsLen), offset));
@@ -105,6 +108,7 @@ export function fdSyscalls(ctx: Context, abi: Abi): Syscalls {
 
     fd_read(fd: number, iovs: number, iovsLen: number, out: number) {
       mem.check(out, 4);
+      if (isDirectory(fd)) return Errno.ISDIR;
       const { handle } = fds.get(fd, Rights.FD_READ);
       const n = handle.read(mem.iovecs(iovs, iovsLen));
       mem.refresh();
@@ -138,7 +142,7 @@ export function fdSyscalls(ctx: Context, abi: Abi): Syscalls {
       mem.check(out, 4);
       mem.check(buf, bufLen);
       // A non-directory is ENOTDIR whatever its rights, as fdopendir says (and path_* for their fd).
-      if (fds.get(fd, 0n).handle.filetype !== Filetype.DIRECTORY) return Errno.NOTDIR;
+      if (!isDirectory(fd)) return Errno.NOTDIR;
       const { handle } = fds.get(fd, Rights.FD_READDIR);
       const entries = handle.listing(cookie);
       let used = 0;

@@ -2,7 +2,6 @@
 // what the guest asked and what the file is, before the host is asked anything, so that Linux,
 // macOS and Windows answer alike (Windows Node.js, for one, says EEXIST for O_TRUNC on a
 // directory, EPERM for unlink of a directory, ENOENT for rmdir of a file).
-import * as nodeFs from "node:fs";
 import type { BigIntStats } from "node:fs";
 import {
   Errno,
@@ -18,17 +17,10 @@ import { encodeFilestat } from "../abi/layouts.js";
 import { errnoOf, fail, WasiError } from "../errors.js";
 import { DirHandle, DIR_RIGHTS, FILE_RIGHTS, setPathTimes } from "../fs/dir.js";
 import { FileHandle } from "../fs/file.js";
-import type { Resolved } from "../fs/resolve.js";
-import { filetypeOf } from "../fs/stat.js";
+import { RaceLost, type Resolved } from "../fs/resolve.js";
 import type { Handle } from "../handle.js";
 import { timesFromFlags } from "./fd.js";
 import type { Abi, Context, Syscalls } from "./context.js";
-
-const { O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_EXCL, O_TRUNC } = nodeFs.constants;
-/** Absent on Windows; there the fstat identity check below stands in for it. */
-const O_NOFOLLOW = nodeFs.constants.O_NOFOLLOW ?? 0;
-const O_SYNC = nodeFs.constants.O_SYNC ?? 0;
-const O_DSYNC = nodeFs.constants.O_DSYNC ?? 0;
 
 const READ_RIGHTS = Rights.FD_READ | Rights.FD_READDIR;
 const WRITE_RIGHTS = Rights.FD_WRITE | Rights.FD_ALLOCATE | Rights.FD_FILESTAT_SET_SIZE;
@@ -69,27 +61,6 @@ export function pathSyscalls(ctx: Context, abi: Abi): Syscalls {
     return r.stat;
   }
 
-  function openFile(r: Resolved, oflags: number, fdflags: number, read: boolean, write: boolean): FileHandle {
-    const access = write || oflags & Oflags.TRUNC ? (read ? O_RDWR : O_WRONLY) : O_RDONLY;
-    let flags = access | O_NOFOLLOW;
-    if (fdflags & (Fdflags.SYNC | Fdflags.RSYNC)) flags |= O_SYNC;
-    else if (fdflags & Fdflags.DSYNC) flags |= O_DSYNC;
-    const created = r.stat === undefined;
-    // A file that did not exist is created with O_EXCL, so a link planted meanwhile is never followed.
-    if (created) flags |= O_CREAT | O_EXCL;
-    else if (oflags & Oflags.TRUNC) flags |= O_TRUNC;
-    const hostFd = fs.open(r.host, flags, 0o666);
-    try {
-      const st = fs.fstat(hostFd);
-      if (!created && !sameFile(st, r.stat!)) throw new RaceLost();
-      if (st.isDirectory()) throw new RaceLost();
-      return new FileHandle(ctx, hostFd, filetypeOf(st), fdflags & ~Fdflags.NONBLOCK);
-    } catch (error) {
-      fs.close(hostFd);
-      throw error;
-    }
-  }
-
   function pathOpen(
     dirFd: number,
     dirflags: number,
@@ -124,25 +95,28 @@ export function pathSyscalls(ctx: Context, abi: Abi): Syscalls {
       try {
         if (st === undefined) {
           if (!(oflags & Oflags.CREAT)) fail(Errno.NOENT);
-          if (oflags & Oflags.DIRECTORY || r.mustBeDir) fail(Errno.ISDIR);
+          if (oflags & Oflags.DIRECTORY) fail(Errno.INVAL); // as Linux and wasmtime: O_CREAT makes files only
+          if (r.mustBeDir) fail(Errno.ISDIR);
           if (dir.readonly) fail(Errno.NOTCAPABLE);
-          const handle = openFile(r, oflags, fdflags, read, write);
+          const handle = FileHandle.open(ctx, r.host, { read, write, truncate: false, fdflags }, undefined);
           return { handle, base: base & FILE_RIGHTS, inheriting };
         }
         if (oflags & Oflags.CREAT && oflags & Oflags.EXCL) fail(Errno.EXIST);
         if (st.isSymbolicLink()) fail(oflags & Oflags.DIRECTORY ? Errno.NOTDIR : Errno.LOOP);
         if (st.isDirectory()) {
-          // The regression this project was born from: never let a directory reach a host open with O_TRUNC.
-          if (oflags & Oflags.TRUNC || write) fail(Errno.ISDIR);
-          if (fdflags & Fdflags.APPEND) fail(Errno.ISDIR);
-          const parentPath = r.name === "." ? (r.depth > 0 ? parentOf(r.host) : undefined) : r.parent;
-          const handle = new DirHandle(dir.services, r.host, dir.readonly, { dev: st.dev, ino: st.ino }, parentPath);
+          // The regression this project was born from: never let a directory reach a host open with
+          // O_TRUNC (Windows answers EEXIST, or worse). Nor one for writing, nor O_CREAT of a file.
+          if (oflags & Oflags.TRUNC || base & Rights.FD_WRITE || fdflags & Fdflags.APPEND) fail(Errno.ISDIR);
+          if (oflags & Oflags.CREAT && !(oflags & Oflags.DIRECTORY)) fail(Errno.ISDIR);
+          const itself = r.name === ".";
+          const place = itself && r.depth === 0 ? dir.place : { root: false, parentPath: itself ? parentOf(r.host) : r.parent };
+          const handle = DirHandle.open(dir.services, r.host, dir.readonly, place, st);
           handle.fdflags = fdflags & ~Fdflags.NONBLOCK;
           return { handle, base: base & DIR_RIGHTS, inheriting };
         }
         if (oflags & Oflags.DIRECTORY || r.mustBeDir) fail(Errno.NOTDIR);
         if (oflags & Oflags.TRUNC && dir.readonly) fail(Errno.NOTCAPABLE);
-        const handle = openFile(r, oflags, fdflags, read, write);
+        const handle = FileHandle.open(ctx, r.host, { read, write, truncate: (oflags & Oflags.TRUNC) !== 0, fdflags }, st);
         return { handle, base: base & FILE_RIGHTS, inheriting };
       } catch (error) {
         // The path changed between resolving and opening: resolve again.
@@ -176,7 +150,7 @@ export function pathSyscalls(ctx: Context, abi: Abi): Syscalls {
 
     path_remove_directory(fd: number, pathPtr: number, pathLen: number) {
       const { dir, resolved: r } = lookup(fd, Rights.PATH_REMOVE_DIRECTORY, pathPtr, pathLen, false);
-      if (r.name === ".") return r.depth === 0 ? Errno.BUSY : Errno.INVAL;
+      if (r.name === ".") return Errno.INVAL; // rmdir of "." (or of "x/..") is EINVAL in POSIX
       if (r.stat === undefined) return Errno.NOENT;
       if (!r.stat.isDirectory()) return Errno.NOTDIR;
       if (dir.readonly) return Errno.NOTCAPABLE;
@@ -286,5 +260,3 @@ export function pathSyscalls(ctx: Context, abi: Abi): Syscalls {
   };
 }
 
-/** The file opened is not the one resolved: something changed the path in between. */
-class RaceLost extends Error {}

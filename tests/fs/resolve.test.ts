@@ -69,11 +69,11 @@ t.test("'.', '' and paths that come back to the start", async (t) => {
   const { start } = layout();
   const dot = native.resolve(start, ".", false);
   t.equal(dot.name, ".");
-  t.equal(dot.host, start);
+  t.equal(dot.host, `${start}/.`, "the start's own \".\" (the start may be a /proc/self/fd link)");
   t.equal(dot.depth, 0);
   t.ok(dot.stat?.isDirectory());
   const back = native.resolve(start, "a/b/../..", false);
-  t.equal(back.host, start);
+  t.equal(back.host, `${start}/.`);
   t.equal(back.name, ".");
   t.equal(back.depth, 0);
   t.equal(errnoOf(() => native.resolve(start, "", false)), Errno.NOENT);
@@ -113,8 +113,9 @@ t.test("a file in a middle position is ENOTDIR; a trailing slash demands a direc
 
 t.test("NUL, overlong components and overlong paths", async (t) => {
   const { start } = layout();
-  t.equal(errnoOf(() => native.resolve(start, "file\0", false)), Errno.ILSEQ);
-  t.equal(errnoOf(() => native.resolve(start, "a\0/b", false)), Errno.ILSEQ);
+  // A NUL is valid UTF-8 but names nothing on any host: EINVAL, as wasmtime says.
+  t.equal(errnoOf(() => native.resolve(start, "file\0", false)), Errno.INVAL);
+  t.equal(errnoOf(() => native.resolve(start, "a\0/b", false)), Errno.INVAL);
   t.equal(errnoOf(() => native.resolve(start, "x".repeat(256), false)), Errno.NAMETOOLONG);
   t.equal(errnoOf(() => native.resolve(start, `a/${"x".repeat(256)}/y`, false)), Errno.NAMETOOLONG);
   // 255 bytes is the longest allowed name; counted in UTF-8 bytes, not characters.

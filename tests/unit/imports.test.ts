@@ -318,7 +318,7 @@ t.test("a host file system that throws: the import returns EIO (or the code's er
       ["fsync", "fd_sync", () => h.call("fd_sync", fileFd)],
       ["fdatasync", "fd_datasync", () => h.call("fd_datasync", fileFd)],
       ["futimes", "fd_filestat_set_times", () => h.call("fd_filestat_set_times", fileFd, 0n, 0n, 1 | 4)],
-      ["stat", "fd_filestat_get on the preopen", () => h.call("fd_filestat_get", 3, 1200)],
+      ["fstat", "fd_filestat_get on the preopen", () => h.call("fd_filestat_get", 3, 1200)],
     ];
     for (const [method, label, call] of cases) {
       state.failing = new Set([method]);
