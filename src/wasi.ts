@@ -54,8 +54,14 @@ export interface WASIOptions {
 
 type ImportObject = Record<string, Record<string, (...args: never[]) => unknown>>;
 
+type Decoder = (raw: unknown) => unknown;
+
+/** The most parameters an import has (path_open). */
+const MAX_PARAMS = 9;
+const absent: Decoder = () => undefined;
+
 /** How each ABI type arrives from the guest and what the implementation receives. */
-const decoders: Record<ParamType, (raw: unknown) => unknown> = {
+const decoders: Record<ParamType, Decoder> = {
   fd: (raw) => (raw as number) >>> 0,
   u32: (raw) => (raw as number) >>> 0,
   ptr: (raw) => (raw as number) >>> 0,
@@ -243,26 +249,30 @@ export class WASI {
   /**
    * The one wrapper every import goes through: decode arguments by the signature, refresh the
    * memory views, run, and turn anything thrown into an errno. Only proc_exit's sentinel leaves.
+   * It takes a fixed nine arguments (path_open's count) so that a call allocates nothing.
    */
   #wrap(name: ImportName, impl: Impl, tracer: Tracer | undefined): (...args: never[]) => number {
     const params = signatures[name].params;
-    const decode = params.map((p) => decoders[p.type]);
+    if (params.length > MAX_PARAMS) throw new Error(`${name}: more than ${MAX_PARAMS} parameters`);
+    const [d0, d1, d2, d3, d4, d5, d6, d7, d8] = Array.from({ length: MAX_PARAMS }, (_, i) =>
+      i < params.length ? decoders[params[i]!.type] : absent,
+    ) as Decoder[];
     const memory = this.#memory;
-    const run = (raw: unknown[]): number => {
-      if (this.#exitCode !== undefined) throw new ProcExit(this.#exitCode);
+    const exitCode = () => this.#exitCode;
+    function run(a0?: unknown, a1?: unknown, a2?: unknown, a3?: unknown, a4?: unknown, a5?: unknown, a6?: unknown, a7?: unknown, a8?: unknown): number {
+      const exited = exitCode();
+      if (exited !== undefined) throw new ProcExit(exited);
       try {
         memory.refresh();
-        const args = new Array(decode.length);
-        for (let i = 0; i < decode.length; i++) args[i] = decode[i]!(raw[i]);
-        const result = impl(...args);
+        const result = impl(d0!(a0), d1!(a1), d2!(a2), d3!(a3), d4!(a4), d5!(a5), d6!(a6), d7!(a7), d8!(a8));
         return typeof result === "number" ? result : Errno.SUCCESS;
       } catch (error) {
         if (isProcExit(error)) throw error;
         return errnoOf(error);
       }
-    };
-    if (!tracer) return (...raw: unknown[]) => run(raw);
-    return (...raw: unknown[]) => tracer.call(name, raw, () => run(raw));
+    }
+    if (!tracer) return run;
+    return (...raw: unknown[]) => tracer.call(name, raw, () => run(...raw));
   }
 }
 
