@@ -83,6 +83,23 @@ const decoders: Record<ParamType, Decoder> = {
 
 const kStarted = Symbol("started");
 
+/** Closes every descriptor left in a table. Best effort: whatever fails, the rest still close. */
+function closeAll(fds: FdTable): void {
+  for (const [fd] of fds.entries()) {
+    try {
+      fds.remove(fd).handle.close();
+    } catch {
+      // Nothing more can be done for this one.
+    }
+  }
+}
+
+/**
+ * A WASI that is dropped without its guest exiting (a reactor, or one never started) gives its host
+ * descriptors back when it is collected. The registry holds the table, not the WASI.
+ */
+const unreleased = new FinalizationRegistry<FdTable>(closeAll);
+
 export class WASI {
   readonly wasiImport: Record<ImportName, (...args: never[]) => number>;
   readonly #unstableImport: Record<ImportName, (...args: never[]) => number>;
@@ -132,6 +149,7 @@ export class WASI {
       try {
         handle = DirHandle.open(ctx, host.path, host.readonly === true, { root: true });
       } catch (error) {
+        closeAll(this.#fds); // the preopens opened so far
         const code = (error as { code?: string }).code ?? String(error);
         throw new Error(`preopen ${JSON.stringify(guestPath)}: cannot open host directory ${host.path} (${code})`);
       }
@@ -142,6 +160,8 @@ export class WASI {
         preopenName: guestPath,
       });
     }
+
+    unreleased.register(this, this.#fds, this);
 
     const tracer = options.trace ? new Tracer(options.trace, this.#memory) : undefined;
     this.wasiImport = this.#buildImports(ctx, preview1, tracer);
@@ -218,13 +238,8 @@ export class WASI {
   /** Records the exit and closes every descriptor; only proc_exit ends the process (returnOnExit false), as in node:wasi. */
   #exit(code: number, procExit: boolean): number {
     this.#exitCode = code;
-    for (const [fd] of this.#fds.entries()) {
-      try {
-        this.#fds.remove(fd).handle.close();
-      } catch {
-        // Closing at exit is best effort; the guest is gone.
-      }
-    }
+    unreleased.unregister(this);
+    closeAll(this.#fds);
     if (procExit && !this.#returnOnExit) process.exit(code);
     return code;
   }

@@ -2,7 +2,7 @@
 import { constants, existsSync, type BigIntStats } from "node:fs";
 import { Errno, Filetype, Rights } from "../abi/constants.js";
 import type { FilestatValue } from "../abi/layouts.js";
-import { fail, WasiError } from "../errors.js";
+import { errnoOf, fail, WasiError } from "../errors.js";
 import { Handle, type DirEntry } from "../handle.js";
 import type { FsBackend } from "./backend.js";
 import { seconds } from "./file.js";
@@ -110,8 +110,10 @@ export class DirHandle extends Handle {
     let st: BigIntStats;
     try {
       st = this.services.fs.stat(this.hostPath);
-    } catch {
-      throw new WasiError(Errno.NOENT);
+    } catch (error) {
+      const errno = errnoOf(error);
+      // Gone, or something else stands on the path now: for the guest, its directory is gone.
+      throw new WasiError(errno === Errno.NOTDIR || errno === Errno.LOOP ? Errno.NOENT : errno);
     }
     if (st.dev !== this.identity.dev || st.ino !== this.identity.ino) throw new WasiError(Errno.NOENT);
     return this.hostPath;

@@ -46,6 +46,7 @@ const WINDOWS_DEVICE = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³]|conin\$|
 // eslint-disable-next-line no-control-regex
 const WINDOWS_FORBIDDEN_CHAR = /[\\:*?"<>|\x00-\x1f]/;
 const encoder = new TextEncoder();
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
 
 export class Resolver {
   constructor(
@@ -102,6 +103,12 @@ export class Resolver {
       if (st.isSymbolicLink() && (!last || follow || mustBeDir)) {
         if (++hops > MAX_SYMLINK_HOPS) throw new WasiError(Errno.LOOP);
         const target = this.#linkTarget(host);
+        if (target === undefined) {
+          // Swapped for something else since the lstat: look at this component again (the hop
+          // budget bounds how often).
+          pending.push(component);
+          continue;
+        }
         if (target.endsWith("/") && last) mustBeDir = true;
         // Last component pushed first, so the target's first component is walked next.
         for (const part of splitReversed(target)) pending.push(part);
@@ -123,13 +130,21 @@ export class Resolver {
     }
   }
 
-  #linkTarget(host: string): string {
+  /** The link's target, or undefined when `host` is no longer a link (it changed since the lstat). */
+  #linkTarget(host: string): string | undefined {
+    let raw: Buffer;
+    try {
+      raw = this.fs.readlink(host);
+    } catch (error) {
+      const errno = errnoOf(error);
+      if (errno === Errno.INVAL || errno === Errno.NOENT) return undefined;
+      throw new WasiError(errno);
+    }
     let target: string;
     try {
-      target = new TextDecoder("utf-8", { fatal: true }).decode(this.fs.readlink(host));
-    } catch (error) {
-      if (error instanceof TypeError) throw new WasiError(Errno.ILSEQ);
-      throw error;
+      target = strictUtf8.decode(raw);
+    } catch {
+      throw new WasiError(Errno.ILSEQ);
     }
     if (this.options.windows) target = target.replaceAll("\\", "/");
     if (target.length === 0) throw new WasiError(Errno.NOENT);

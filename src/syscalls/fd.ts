@@ -165,7 +165,13 @@ export function fdSyscalls(ctx: Context, abi: Abi): Syscalls {
     },
 
     fd_renumber(from: number, to: number) {
-      fds.renumber(from, to)?.handle.close();
+      const displaced = fds.renumber(from, to);
+      // The renumber has happened; like dup2, a failure to close what it displaced is not reported.
+      try {
+        displaced?.handle.close();
+      } catch {
+        // The host descriptor is released either way.
+      }
     },
 
     fd_seek(fd: number, offset: bigint, whence: number, out: number) {
