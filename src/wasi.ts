@@ -9,7 +9,7 @@ import { FdTable } from "./fds.js";
 import type { FsBackend } from "./fs/backend.js";
 import { DirHandle } from "./fs/dir.js";
 import { nodeBackend } from "./fs/node.js";
-import { Resolver } from "./fs/resolve.js";
+import { anchoringAvailable, Resolver } from "./fs/resolve.js";
 import { TimesOverlay } from "./fs/times.js";
 import { GuestMemory, utf8 } from "./memory.js";
 import { stdinHandle, stdoutHandle, type StdinOption, type StdoutOption } from "./stdio.js";
@@ -131,7 +131,7 @@ export class WASI {
       args: encodeArgs(options.args),
       env: encodeEnv(options.env),
       fs: backend,
-      resolver: new Resolver(backend, { windows }),
+      resolver: new Resolver(backend, { windows, anchored: anchoringAvailable }),
       times: new TimesOverlay(),
     };
 

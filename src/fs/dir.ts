@@ -1,12 +1,12 @@
 // An open directory: a preopen, or one the guest opened beneath a preopen.
-import { constants, existsSync, type BigIntStats } from "node:fs";
+import { constants, type BigIntStats } from "node:fs";
 import { Errno, Filetype, Rights } from "../abi/constants.js";
 import type { FilestatValue } from "../abi/layouts.js";
 import { errnoOf, fail, WasiError } from "../errors.js";
 import { Handle, type DirEntry } from "../handle.js";
 import type { FsBackend } from "./backend.js";
 import { seconds } from "./file.js";
-import { RaceLost, type Resolver } from "./resolve.js";
+import { anchoringAvailable, PROC_FD as ANCHOR_DIR, RaceLost, type Resolver } from "./resolve.js";
 import { filetypeOf } from "./stat.js";
 import type { TimesOverlay } from "./times.js";
 
@@ -44,7 +44,7 @@ export interface DirServices {
  * moved: resolving from there is openat() in all but name. Elsewhere the directory's host path is
  * used, after checking it still leads to the same directory (device and inode).
  */
-const PROC_FD = process.platform === "linux" && existsSync("/proc/self/fd/0") ? "/proc/self/fd" : undefined;
+const PROC_FD = anchoringAvailable ? ANCHOR_DIR : undefined;
 
 const O_DIRECTORY = constants.O_DIRECTORY ?? 0;
 const O_NOFOLLOW = constants.O_NOFOLLOW ?? 0;

@@ -7,7 +7,7 @@
 //
 // Node has no openat(), so a component swapped for a symlink after it was checked and before the
 // operation runs is not caught here; callers narrow that window where Node allows (see README).
-import type { BigIntStats } from "node:fs";
+import { constants, existsSync, type BigIntStats } from "node:fs";
 import { Errno } from "../abi/constants.js";
 import { errnoOf, WasiError } from "../errors.js";
 import type { FsBackend } from "./backend.js";
@@ -25,7 +25,23 @@ export class RaceLost extends Error {}
 export interface ResolveOptions {
   /** Refuse what Windows would read as another path: `\`, `:`, device names, trailing dots… */
   windows: boolean;
+  /**
+   * Walk directories by descriptor (Linux): each directory component is opened (O_PATH, without
+   * following) and the next one looked up through /proc/self/fd of it, so that no component can be
+   * swapped for a symlink between its check and its use. The descriptors are held until release().
+   */
+  anchored?: boolean;
 }
+
+/** Where Linux shows a process's descriptors as links to what they hold. */
+export const PROC_FD = "/proc/self/fd";
+/** Linux's O_PATH (the same on every architecture Node runs on there); Node does not export it. */
+const O_PATH = 0o10000000;
+const O_DIRECTORY = constants.O_DIRECTORY ?? 0;
+const O_NOFOLLOW = constants.O_NOFOLLOW ?? 0;
+
+/** Whether descriptor-anchored walks work here: Linux, with /proc mounted. */
+export const anchoringAvailable = process.platform === "linux" && existsSync(`${PROC_FD}/0`);
 
 export interface Resolved {
   /** Host path of the directory holding the final component. */
@@ -49,10 +65,15 @@ const encoder = new TextEncoder();
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
 
 export class Resolver {
+  readonly #held: number[] = [];
+  readonly #anchored: boolean;
+
   constructor(
     private readonly fs: FsBackend,
     private readonly options: ResolveOptions,
-  ) {}
+  ) {
+    this.#anchored = options.anchored === true;
+  }
 
   get windows(): boolean {
     return this.options.windows;
@@ -69,7 +90,11 @@ export class Resolver {
     if (encoder.encode(path).byteLength > MAX_PATH_BYTES) throw new WasiError(Errno.NAMETOOLONG);
     if (path.startsWith("/")) throw new WasiError(Errno.NOTCAPABLE);
 
+    // The directories walked into, below the start. With anchors, each is also held open (O_PATH)
+    // and the next component is looked up through /proc/self/fd of the one above it.
     const stack: string[] = [];
+    const anchors: number[] = [];
+    const here = (): string => (this.#anchored && anchors.length > 0 ? `${PROC_FD}/${anchors[anchors.length - 1]}` : hostOf(start, stack));
     // Components still to walk, last first, so that pushing a link's target is cheap.
     const pending = splitReversed(path);
     let mustBeDir = path.endsWith("/");
@@ -79,24 +104,36 @@ export class Resolver {
       const component = pending.pop();
       if (component === undefined) {
         // The path ended on "." or ".." (or a link to a directory above): it names a directory itself.
-        return this.#directoryItself(start, stack, mustBeDir);
+        return this.#directoryItself(here(), stack.length, mustBeDir);
       }
       const last = pending.length === 0;
       if (component === ".") continue;
       if (component === "..") {
         if (stack.length === 0) throw new WasiError(Errno.NOTCAPABLE);
         stack.pop();
+        anchors.pop(); // still held; released with the rest when the call ends
         continue;
       }
       this.checkName(component);
 
-      const host = joinHost(start, stack, component);
+      const host = `${here()}/${component}`;
+      if (this.#anchored && !last) {
+        // Step into a real directory by opening it without following: what is opened is what the
+        // next lookup goes through, whatever happens to the path meanwhile.
+        const fd = this.#openDirectory(host);
+        if (fd !== undefined) {
+          stack.push(component);
+          anchors.push(fd);
+          continue;
+        }
+        // Not a directory (or no longer one): lstat says what it is.
+      }
       let st: BigIntStats | undefined;
       try {
         st = this.fs.lstat(host);
       } catch (error) {
         const errno = errnoOf(error);
-        if (errno === Errno.NOENT && last) return this.#entry(start, stack, component, undefined, mustBeDir);
+        if (errno === Errno.NOENT && last) return this.#entry(here(), stack.length, component, undefined, mustBeDir);
         throw new WasiError(errno);
       }
 
@@ -115,9 +152,40 @@ export class Resolver {
         continue;
       }
 
-      if (last) return this.#entry(start, stack, component, st, mustBeDir);
+      if (last) return this.#entry(here(), stack.length, component, st, mustBeDir);
       if (!st.isDirectory()) throw new WasiError(Errno.NOTDIR);
+      if (this.#anchored) {
+        // A directory that could not be opened a moment ago: it changed under us. Look again.
+        if (++hops > MAX_SYMLINK_HOPS) throw new WasiError(Errno.LOOP);
+        pending.push(component);
+        continue;
+      }
       stack.push(component);
+    }
+  }
+
+  /** Opens a directory component as an anchor (held until release()); undefined if it is not one. */
+  #openDirectory(host: string): number | undefined {
+    let fd: number;
+    try {
+      fd = this.fs.open(host, O_PATH | O_DIRECTORY | O_NOFOLLOW);
+    } catch (error) {
+      const errno = errnoOf(error);
+      if (errno === Errno.LOOP || errno === Errno.NOTDIR) return undefined;
+      throw new WasiError(errno);
+    }
+    this.#held.push(fd);
+    return fd;
+  }
+
+  /** Closes the directories the resolutions of the current call hold open. */
+  release(): void {
+    for (const fd of this.#held.splice(0)) {
+      try {
+        this.fs.close(fd);
+      } catch {
+        // Nothing to do: the descriptor is gone either way.
+      }
     }
   }
 
@@ -152,22 +220,21 @@ export class Resolver {
     return target;
   }
 
-  #directoryItself(start: string, stack: string[], mustBeDir: boolean): Resolved {
-    // "start/." rather than "start": the start may be a /proc/self/fd link, which lstat and
+  #directoryItself(dir: string, depth: number, mustBeDir: boolean): Resolved {
+    // "dir/." rather than "dir": the directory may be a /proc/self/fd link, which lstat and
     // O_NOFOLLOW would see as a symlink; its "." is the directory itself.
-    const host = stack.length === 0 ? `${start}/.` : hostOf(start, stack);
+    const host = `${dir}/.`;
     let st: BigIntStats;
     try {
       st = this.fs.lstat(host);
     } catch (error) {
       throw new WasiError(errnoOf(error));
     }
-    return { parent: host, name: ".", host, stat: st, mustBeDir, depth: stack.length };
+    return { parent: host, name: ".", host, stat: st, mustBeDir, depth };
   }
 
-  #entry(start: string, stack: string[], name: string, st: BigIntStats | undefined, mustBeDir: boolean): Resolved {
-    const parent = hostOf(start, stack);
-    return { parent, name, host: `${parent}/${name}`, stat: st, mustBeDir, depth: stack.length + 1 };
+  #entry(parent: string, depth: number, name: string, st: BigIntStats | undefined, mustBeDir: boolean): Resolved {
+    return { parent, name, host: `${parent}/${name}`, stat: st, mustBeDir, depth: depth + 1 };
   }
 }
 
@@ -180,10 +247,6 @@ function splitReversed(path: string): string[] {
 
 function hostOf(start: string, stack: readonly string[]): string {
   return stack.length === 0 ? start : `${start}/${stack.join("/")}`;
-}
-
-function joinHost(start: string, stack: readonly string[], name: string): string {
-  return stack.length === 0 ? `${start}/${name}` : `${start}/${stack.join("/")}/${name}`;
 }
 
 function isAbsoluteTarget(target: string, windows: boolean): boolean {

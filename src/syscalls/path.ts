@@ -20,7 +20,7 @@ import { FileHandle } from "../fs/file.js";
 import { RaceLost, type Resolved } from "../fs/resolve.js";
 import type { Handle } from "../handle.js";
 import { timesFromFlags } from "./fd.js";
-import type { Abi, Context, Syscalls } from "./context.js";
+import type { Abi, Context, Impl, Syscalls } from "./context.js";
 
 const READ_RIGHTS = Rights.FD_READ | Rights.FD_READDIR;
 const WRITE_RIGHTS = Rights.FD_WRITE | Rights.FD_ALLOCATE | Rights.FD_FILESTAT_SET_SIZE;
@@ -127,7 +127,7 @@ export function pathSyscalls(ctx: Context, abi: Abi): Syscalls {
     }
   }
 
-  return {
+  const calls: Syscalls = {
     path_open(dirFd, dirflags, pathPtr, pathLen, oflags, rightsBase, rightsInheriting, fdflags, fdOut) {
       mem.check(fdOut, 4);
       const opened = pathOpen(dirFd, dirflags, pathPtr, pathLen, oflags, rightsBase, rightsInheriting, fdflags);
@@ -181,9 +181,11 @@ export function pathSyscalls(ctx: Context, abi: Abi): Syscalls {
       const [a, m] = timesFromFlags(atim, mtim, fstFlags);
       const follow = (flags & Lookupflags.SYMLINK_FOLLOW) !== 0;
       const { dir, resolved: r } = lookup(fd, Rights.PATH_FILESTAT_SET_TIMES, pathPtr, pathLen, follow);
-      const st = existing(r);
+      existing(r);
       if (dir.readonly) return Errno.NOTCAPABLE;
-      setPathTimes(ctx, r.host, st.isSymbolicLink(), a, m);
+      // lutimes even for a followed path: the resolver ended on a file that is not a link, and if one
+      // was swapped in since, it is the link that gets the times, never what it points to.
+      setPathTimes(ctx, r.host, true, a, m);
     },
 
     path_link(oldFd, oldFlags, oldPtr, oldLen, newFd, newPtr, newLen) {
@@ -258,5 +260,16 @@ export function pathSyscalls(ctx: Context, abi: Abi): Syscalls {
       fs.symlink(target, r.host);
     },
   };
+  // The directories a call's resolutions hold open are released when the call ends, however it ends.
+  for (const [name, impl] of Object.entries(calls) as [keyof Syscalls, Impl][]) {
+    calls[name] = (...args: unknown[]) => {
+      try {
+        return impl(...args);
+      } finally {
+        resolver.release();
+      }
+    };
+  }
+  return calls;
 }
 

@@ -1,0 +1,79 @@
+// The Linux descriptor-anchored walk, made deterministic: a backend swaps directory `d` for a
+// symlink to the outside folder at the worst moment — right after the resolver has stepped into
+// it — and each call must still act inside, on the directory the resolver holds.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import t from "tap";
+import type { FsBackend } from "../../src/fs/backend.js";
+import { nodeBackend } from "../../src/fs/node.js";
+import { anchoringAvailable } from "../../src/fs/resolve.js";
+import { E, R, sandbox } from "./util.js";
+
+const O_PATH = 0o10000000;
+const skip = anchoringAvailable ? false : "descriptor-anchored walks need Linux with /proc (elsewhere paths are re-checked instead)";
+
+/** The first time the resolver anchors on a directory named `d`, it is moved to `d.moved` and `d` becomes a link to ../outside. */
+function swapping(): FsBackend & { swaps: number } {
+  const backend = {
+    ...nodeBackend,
+    swaps: 0,
+    open(p: string, flags: number, mode?: number) {
+      const fd = nodeBackend.open(p, flags, mode);
+      if (backend.swaps === 0 && flags & O_PATH && path.basename(p) === "d") {
+        const parent = fs.realpathSync(path.dirname(p));
+        fs.renameSync(path.join(parent, "d"), path.join(parent, "d.moved"));
+        fs.symlinkSync("../outside", path.join(parent, "d"));
+        backend.swaps++;
+      }
+      return fd;
+    },
+  };
+  return backend;
+}
+
+function box() {
+  const backend = swapping();
+  const s = sandbox({ fs: backend, files: { "d/": null, "d/x.txt": "inside", "d/victim.txt": "v" } });
+  fs.writeFileSync(path.join(s.outside, "x.txt"), "OUTSIDE");
+  fs.writeFileSync(path.join(s.outside, "victim.txt"), "OUTSIDE VICTIM");
+  return { s, backend };
+}
+
+t.test("anchored walk: a swap after stepping in cannot send an open outside", { skip }, async (t) => {
+  const { s, backend } = box();
+  const fd = s.openOk("d/x.txt", { base: R.FD_READ });
+  t.equal(backend.swaps, 1, "the directory was swapped mid-call");
+  t.equal(s.read(fd, 100).text, "inside", "the file read is the one in the directory walked into");
+  t.ok(fs.lstatSync(path.join(s.dir, "d")).isSymbolicLink(), "d is now a link out");
+});
+
+t.test("anchored walk: a swap after stepping in cannot send a create, unlink or mkdir outside", { skip }, async (t) => {
+  for (const [what, act] of [
+    ["create", (s: ReturnType<typeof box>["s"]) => s.open("d/new.txt", { oflags: 1, base: R.FD_WRITE }).errno],
+    ["unlink", (s: ReturnType<typeof box>["s"]) => s.unlink("d/victim.txt")],
+    ["mkdir", (s: ReturnType<typeof box>["s"]) => s.mkdir("d/newdir")],
+  ] as const) {
+    const { s, backend } = box();
+    const outsideBefore = fs.readdirSync(s.outside).sort();
+    t.equal(act(s), E.SUCCESS, `${what} succeeds`);
+    t.equal(backend.swaps, 1, `${what}: the directory was swapped mid-call`);
+    t.same(fs.readdirSync(s.outside).sort(), outsideBefore, `${what}: nothing outside was created or removed`);
+    t.equal(fs.readFileSync(path.join(s.outside, "victim.txt"), "utf8"), "OUTSIDE VICTIM", `${what}: the outside file is intact`);
+    const moved = fs.readdirSync(path.join(s.dir, "d.moved")).sort();
+    if (what === "create") t.ok(moved.includes("new.txt"), "created in the directory walked into");
+    if (what === "unlink") t.notOk(moved.includes("victim.txt"), "removed from the directory walked into");
+    if (what === "mkdir") t.ok(moved.includes("newdir"), "made in the directory walked into");
+  }
+});
+
+t.test("anchored walk: the directories held during a call are released after it", { skip }, async (t) => {
+  const s = sandbox({ files: { "a/b/c/file.txt": "deep" } });
+  const before = fs.readdirSync("/proc/self/fd").length;
+  for (let i = 0; i < 50; i++) {
+    t.equal(s.stat("a/b/c/file.txt").errno, E.SUCCESS);
+    t.equal(s.stat("a/b/missing/file.txt").errno, E.NOENT);
+    t.equal(s.open("a/b/c/../../b/c/file.txt").errno, E.SUCCESS);
+  }
+  // The 50 opened files stay open (the guest holds them); nothing else may be left behind.
+  t.equal(fs.readdirSync("/proc/self/fd").length, before + 50, "only the guest's own 50 files are open");
+});
