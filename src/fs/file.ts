@@ -7,7 +7,7 @@
 import { constants, type BigIntStats } from "node:fs";
 import { Errno, Fdflags, Filetype } from "../abi/constants.js";
 import type { FilestatValue } from "../abi/layouts.js";
-import { fail } from "../errors.js";
+import { fail, WasiError } from "../errors.js";
 import { Handle, type SeekWhence } from "../handle.js";
 import type { FsBackend } from "./backend.js";
 import { RaceLost } from "./resolve.js";
@@ -48,7 +48,14 @@ export class FileHandle extends Handle {
     let flags = (writing ? (request.read ? O_RDWR : O_WRONLY) : O_RDONLY) | O_NOFOLLOW;
     if (expected === undefined) flags |= O_CREAT | O_EXCL;
     else if (request.truncate) flags |= O_TRUNC;
-    const fd = services.fs.open(hostPath, flags, 0o666);
+    let fd: number;
+    try {
+      fd = services.fs.open(hostPath, flags, 0o666);
+    } catch (error) {
+      // Windows (libuv) says EPERM for a read-only file opened for writing, where POSIX says EACCES.
+      if (process.platform === "win32" && (error as { code?: unknown } | null)?.code === "EPERM") throw new WasiError(Errno.ACCES);
+      throw error;
+    }
     try {
       const st = services.fs.fstat(fd);
       if (st.isDirectory()) throw new RaceLost();

@@ -58,7 +58,8 @@ export interface Resolved {
   readonly depth: number;
 }
 
-const WINDOWS_DEVICE = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³]|conin\$|conout\$)(\..*)?$/i;
+// Win32 takes these as devices with any extension, and with spaces before it ("NUL .txt").
+const WINDOWS_DEVICE = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³]|conin\$|conout\$) *(\..*)?$/i;
 // eslint-disable-next-line no-control-regex
 const WINDOWS_FORBIDDEN_CHAR = /[\\:*?"<>|\x00-\x1f]/;
 const encoder = new TextEncoder();
