@@ -4,7 +4,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import t from "tap";
-import { DATA, E, FST, FT, MEM_SIZE, O, OUT, P1, P2, R, STAT, hostSymlink, needsSymlinks, oneOf, sandbox, type Sandbox } from "./util.js";
+import { DATA, E, FST, FT, MEM_SIZE, O, OUT, P1, P2, R, STAT, hostSymlink, needsSymlinks, oneOf, sandbox, WINE_LANE, type Sandbox } from "./util.js";
 
 function box(): Sandbox {
   const s = sandbox({
@@ -125,8 +125,12 @@ t.test("path_remove_directory", async (t) => {
   fs.mkdirSync(host(s, "held"));
   const held = s.openOk("held", { oflags: O.DIRECTORY });
   t.equal(s.rmdir("held"), E.SUCCESS, "a directory with an open fd can be removed");
-  t.equal(s.open("x", { fd: held, oflags: O.CREAT }).errno, E.NOENT, "its fd then finds nothing");
-  t.notOk(exists(host(s, "held")));
+  if (WINE_LANE) {
+    t.comment("Wine has no POSIX delete: a removed directory held open keeps its name until closed (WINDOWS.md)");
+  } else {
+    t.equal(s.open("x", { fd: held, oflags: O.CREAT }).errno, E.NOENT, "its fd then finds nothing");
+    t.notOk(exists(host(s, "held")));
+  }
   await t.test("with symlinks", { skip: needsSymlinks }, async (t) => {
     t.equal(s.rmdir("link-dir"), E.NOTDIR, "a link to a directory is not a directory");
     t.ok(exists(host(s, "link-dir")) && exists(host(s, "dir")));
