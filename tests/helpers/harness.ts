@@ -30,7 +30,13 @@ export async function wat(source: string): Promise<WebAssembly.Module> {
 /** A fresh empty temporary directory, removed when the process exits. */
 export function tempDir(prefix = "run-wasi-test-"): string {
   const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), prefix)));
-  process.on("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
+  process.on("exit", () => {
+    try {
+      fs.rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // Best effort: Windows (and Wine) refuse to remove files still open.
+    }
+  });
   return dir;
 }
 
