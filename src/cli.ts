@@ -116,7 +116,9 @@ function version(): string {
 function loadModule(file: string): WebAssembly.Module {
   let bytes: Uint8Array<ArrayBuffer>;
   try {
-    bytes = new Uint8Array(fs.readFileSync(file));
+    // A view of the file's buffer, not a copy: a large module would otherwise be held twice.
+    const buffer = fs.readFileSync(file);
+    bytes = new Uint8Array(buffer.buffer as ArrayBuffer, buffer.byteOffset, buffer.byteLength);
   } catch (error) {
     const code = (error as { code?: string }).code;
     const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : (code ?? String(error));

@@ -51,7 +51,8 @@ export const signatures = {
   fd_filestat_set_times: { params: p("fd:fd, atim:u64, mtim:u64, fst_flags:u16") },
   fd_pread: { params: p("fd:fd, iovs:ptr, iovs_len:size, offset:u64, nread_out:ptr"), results: ["nread_out"] },
   fd_prestat_get: { params: p("fd:fd, prestat_out:ptr"), results: ["prestat_out"] },
-  fd_prestat_dir_name: { params: p("fd:fd, path:ptr, path_len:size") },
+  // An output buffer: named so that tracing does not show it as an input path.
+  fd_prestat_dir_name: { params: p("fd:fd, path_out:ptr, path_len:size") },
   fd_pwrite: { params: p("fd:fd, iovs:ptr, iovs_len:size, offset:u64, nwritten_out:ptr"), results: ["nwritten_out"] },
   fd_read: { params: p("fd:fd, iovs:ptr, iovs_len:size, nread_out:ptr"), results: ["nread_out"] },
   fd_readdir: { params: p("fd:fd, buf:ptr, buf_len:size, cookie:u64, bufused_out:ptr"), results: ["bufused_out"] },
