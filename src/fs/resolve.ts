@@ -91,11 +91,6 @@ export class Resolver {
     if (encoder.encode(path).byteLength > MAX_PATH_BYTES) throw new WasiError(Errno.NAMETOOLONG);
     if (path.startsWith("/")) throw new WasiError(Errno.NOTCAPABLE);
 
-    if (this.#anchored) {
-      const quick = this.#direct(start, path, follow);
-      if (quick !== undefined) return quick;
-    }
-
     // The directories walked into, below the start. With anchors, each is also held open (O_PATH)
     // and the next component is looked up through /proc/self/fd of the one above it.
     const stack: string[] = [];
@@ -168,57 +163,6 @@ export class Resolver {
       }
       stack.push(component);
     }
-  }
-
-  /**
-   * The common case in a few system calls, whatever the depth: a path of plain names whose
-   * directories hold no symlink. Its directory part is opened in one go (O_PATH, following) and
-   * accepted only if the kernel's own path for what was opened is exactly the start's plus those
-   * names: then no link was on the way and the directory is inside. The last component is looked
-   * up through that descriptor, as in the walk. Anything else (".", "..", a link met, an error of
-   * any kind) returns undefined, and the component-by-component walk decides, errnos included.
-   */
-  #direct(start: string, path: string, follow: boolean): Resolved | undefined {
-    const names = path.split("/").filter((c) => c.length > 0);
-    if (names.length === 0) return undefined;
-    try {
-      for (const name of names) {
-        if (name === "." || name === "..") return undefined;
-        this.checkName(name);
-      }
-    } catch {
-      return undefined;
-    }
-    const mustBeDir = path.endsWith("/");
-    const last = names[names.length - 1]!;
-    let parent = start;
-    if (names.length > 1) {
-      const dirs = names.slice(0, -1).join("/");
-      let fd: number;
-      try {
-        fd = this.fs.open(`${start}/${dirs}`, O_PATH | O_DIRECTORY);
-      } catch {
-        return undefined;
-      }
-      this.#held.push(fd);
-      parent = `${PROC_FD}/${fd}`;
-      try {
-        const base = this.fs.readlink(start).toString("utf8");
-        const expected = base.endsWith("/") ? `${base}${dirs}` : `${base}/${dirs}`;
-        if (!this.fs.readlink(parent).equals(Buffer.from(expected))) return undefined;
-      } catch {
-        return undefined;
-      }
-    }
-    let st: BigIntStats;
-    try {
-      st = this.fs.lstat(`${parent}/${last}`);
-    } catch (error) {
-      if (errnoOf(error) === Errno.NOENT) return this.#entry(parent, names.length - 1, last, undefined, mustBeDir);
-      return undefined;
-    }
-    if (st.isSymbolicLink() && (follow || mustBeDir)) return undefined;
-    return this.#entry(parent, names.length - 1, last, st, mustBeDir);
   }
 
   /** Opens a directory component as an anchor (held until release()); undefined if it is not one. */

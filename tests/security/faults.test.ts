@@ -13,7 +13,6 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import t from "tap";
-import { anchoringAvailable } from "../../src/fs/resolve.js";
 import { errnoName } from "../../src/abi/constants.js";
 import { nodeBackend as nodeBackendForTests } from "../../src/fs/node.js";
 import { expectedErrno, FAULTS, faultyFs, type Fault, type FaultyFs, type FsOp } from "../helpers/faulty-fs.js";
@@ -345,19 +344,6 @@ function closeAll(g: Guest): void {
   for (let fd = 0; fd < 64; fd++) if (g.call("fd_fdstat_get", fd, 64) === E.SUCCESS) g.close(fd);
 }
 
-/**
- * How many of a path call's first operations belong to the resolver's direct attempts: up to the
- * last lstat in the leading run of lookups (lstat, open, readlink) before the operation itself.
- */
-function directOps(sc: Scenario, ops: FsOp[]): number {
-  if (!anchoringAvailable || !sc.name.startsWith("path_")) return 0;
-  let lastLstat = 0;
-  for (let i = 0; i < ops.length && ["lstat", "open", "readlink"].includes(ops[i]!); i++) {
-    if (ops[i] === "lstat") lastLstat = i + 1;
-  }
-  return lastLstat;
-}
-
 /** Backend operations the scenario's call makes when nothing fails. */
 function countOps(sc: Scenario): FsOp[] {
   const l = layout({ base });
@@ -372,7 +358,7 @@ function countOps(sc: Scenario): FsOp[] {
   return ops;
 }
 
-function runOne(sc: Scenario, k: number, fault: Fault, faulty: FaultyFs, retried = 0): RunResult {
+function runOne(sc: Scenario, k: number, fault: Fault, faulty: FaultyFs): RunResult {
   const violations: string[] = [];
   const l = layout({ base });
   const g = guest(l.box, { fs: faulty.backend });
@@ -398,10 +384,7 @@ function runOne(sc: Scenario, k: number, fault: Fault, faulty: FaultyFs, retried
     }
     const name = errnoName[errno];
     if (fired !== undefined) {
-      // On Linux a path is first tried directly (its directory part opened in one go, then an lstat
-      // of the last name); any error there hands the path to the component-by-component walk,
-      // which asks the host again. A fault among those first operations is that retry's business.
-      const ok = tolerated(sc.name, fired, fault) || (errno === E.SUCCESS && k <= retried);
+      const ok = tolerated(sc.name, fired, fault);
       if (errno === E.SUCCESS) {
         if (!ok) violations.push(`the fault was swallowed: SUCCESS`);
       } else if (errno !== expectedErrno(fault) && !ok) {
@@ -445,7 +428,7 @@ for (const sc of scenarios) {
     let fired = 0;
     for (let k = 1; k <= ops.length; k++) {
       for (const fault of FAULTS) {
-        const r = runOne(sc, k, fault, faulty, directOps(sc, ops));
+        const r = runOne(sc, k, fault, faulty);
         runs++;
         fired += r.fired;
         violations.push(...r.violations);
