@@ -7,7 +7,7 @@ import t from "tap";
 import type { FsBackend } from "../../src/fs/backend.js";
 import { nodeBackend } from "../../src/fs/node.js";
 import { anchoringAvailable } from "../../src/fs/resolve.js";
-import { E, R, sandbox } from "./util.js";
+import { E, R, needsSymlinks, sandbox } from "./util.js";
 
 const O_PATH = 0o10000000;
 const skip = anchoringAvailable ? false : "descriptor-anchored walks need Linux with /proc (elsewhere paths are re-checked instead)";
@@ -76,4 +76,25 @@ t.test("anchored walk: the directories held during a call are released after it"
   }
   // The 50 opened files stay open (the guest holds them); nothing else may be left behind.
   t.equal(fs.readdirSync("/proc/self/fd").length, before + 50, "only the guest's own 50 files are open");
+});
+
+t.test("resolving never follows a link out of the sandbox, not even to look (an outside link's atime stays)", { skip: needsSymlinks }, async (t) => {
+  // Found by the fuzzer (seed 1, epoch 81): a shortcut that opened a path's directory part in one
+  // go let the kernel follow an absolute link out, reading the links there, before refusing.
+  const s = sandbox({ files: { "deep/": null } });
+  fs.mkdirSync(path.join(s.outside, "target"));
+  const outsideLink = path.join(s.outside, "outside-link");
+  fs.symlinkSync("target", outsideLink);
+  fs.symlinkSync(outsideLink, path.join(s.dir, "deep", "abs"));
+  fs.symlinkSync("../../outside/outside-link", path.join(s.dir, "deep", "rel"));
+  fs.lutimesSync(outsideLink, 1_000_000_000, 1_000_000_000);
+  const before = fs.lstatSync(outsideLink, { bigint: true }).atimeNs;
+  const outsideNames = fs.readdirSync(s.outside).sort();
+  for (const p of ["deep/abs/x", "deep/rel/x", "deep/abs/", "deep/rel/sub/y"]) {
+    t.equal(s.open(p).errno, E.NOTCAPABLE, `open ${p}`);
+    t.equal(s.stat(p).errno, E.NOTCAPABLE, `stat ${p}`);
+    t.equal(s.mkdir(p), E.NOTCAPABLE, `mkdir ${p}`);
+  }
+  t.equal(fs.lstatSync(outsideLink, { bigint: true }).atimeNs, before, "the outside link was never read");
+  t.same(fs.readdirSync(s.outside).sort(), outsideNames, "nothing was created outside");
 });
