@@ -134,11 +134,6 @@ export function errnoOf(error: unknown): Errno {
   return Errno.IO;
 }
 
-/** Host error code → errno, for code that has the code string in hand. */
-export function errnoOfCode(code: string): Errno {
-  return Object.hasOwn(hostCodes, code) ? hostCodes[code]! : Errno.IO;
-}
-
 export const fail = (errno: Errno): never => {
   throw new WasiError(errno);
 };

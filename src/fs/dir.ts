@@ -6,7 +6,7 @@ import { errnoOf, fail, WasiError } from "../errors.js";
 import { Handle, type DirEntry } from "../handle.js";
 import type { FsBackend } from "./backend.js";
 import { seconds } from "./file.js";
-import { anchoringAvailable, PROC_FD as ANCHOR_DIR, RaceLost, type Resolver } from "./resolve.js";
+import { anchoringAvailable, PROC_FD, RaceLost, type Resolver } from "./resolve.js";
 import { filetypeOf } from "./stat.js";
 import type { TimesOverlay } from "./times.js";
 
@@ -38,13 +38,6 @@ export interface DirServices {
   readonly resolver: Resolver;
   readonly times: TimesOverlay;
 }
-
-/**
- * On Linux, /proc/self/fd/N names the very directory the descriptor holds, wherever it has since
- * moved: resolving from there is openat() in all but name. Elsewhere the directory's host path is
- * used, after checking it still leads to the same directory (device and inode).
- */
-const PROC_FD = anchoringAvailable ? ANCHOR_DIR : undefined;
 
 const O_DIRECTORY = constants.O_DIRECTORY ?? 0;
 const O_NOFOLLOW = constants.O_NOFOLLOW ?? 0;
@@ -103,10 +96,15 @@ export class DirHandle extends Handle {
     return this.readonly ? all & ~MUTATING_RIGHTS : all;
   }
 
-  /** The host path to resolve guest paths from; it leads to this very directory. */
+  /**
+   * The host path to resolve guest paths from; it leads to this very directory. On Linux,
+   * /proc/self/fd/N names the directory the descriptor holds, wherever it has since moved: openat()
+   * in all but name. Elsewhere the host path is used, after checking it still leads to the same
+   * directory (device and inode).
+   */
   base(): string {
     if (this.#closed) throw new WasiError(Errno.BADF);
-    if (PROC_FD !== undefined) return `${PROC_FD}/${this.hostFd}`;
+    if (anchoringAvailable) return `${PROC_FD}/${this.hostFd}`;
     let st: BigIntStats;
     try {
       st = this.services.fs.stat(this.hostPath);
@@ -161,7 +159,7 @@ export class DirHandle extends Handle {
 
   #parentInode(base: string): bigint {
     if (this.place.root) return this.identity.ino;
-    const parent = PROC_FD !== undefined ? `${base}/..` : this.place.parentPath;
+    const parent = anchoringAvailable ? `${base}/..` : this.place.parentPath;
     try {
       return parent === undefined ? this.identity.ino : this.services.fs.stat(parent).ino;
     } catch {
