@@ -147,7 +147,7 @@ export class WASI {
     for (const [guestPath, host] of Object.entries(validatePreopens(options.preopens, backend))) {
       let handle: DirHandle;
       try {
-        handle = DirHandle.open(ctx, host.path, host.readonly === true, { root: true });
+        handle = DirHandle.open(ctx, host.path, host.readonly === true, { root: true }, undefined, host.path);
       } catch (error) {
         closeAll(this.#fds); // the preopens opened so far
         const code = (error as { code?: string }).code ?? String(error);

@@ -16,6 +16,8 @@ export interface HostDirent {
 
 export interface FsBackend {
   lstat(path: string | Buffer): BigIntStats;
+  /** lstat, but undefined where nothing is (ENOENT) rather than an error: a miss costs no exception. */
+  lstatIfExists(path: string): BigIntStats | undefined;
   stat(path: string | Buffer): BigIntStats;
   fstat(fd: number): BigIntStats;
   open(path: string, flags: number, mode?: number): number;

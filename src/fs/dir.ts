@@ -6,7 +6,7 @@ import { errnoOf, fail, WasiError } from "../errors.js";
 import { Handle, type DirEntry } from "../handle.js";
 import type { FsBackend } from "./backend.js";
 import { seconds } from "./file.js";
-import { anchoringAvailable, PROC_FD, RaceLost, type Resolver } from "./resolve.js";
+import { anchoringAvailable, PROC_FD, RaceLost, type Origin, type Resolver } from "./resolve.js";
 import { filetypeOf } from "./stat.js";
 import type { TimesOverlay } from "./times.js";
 
@@ -50,8 +50,12 @@ export interface DirPlace {
   readonly parentPath?: string;
 }
 
-export class DirHandle extends Handle {
+/** Tells DirHandles apart for the resolver's kept anchors (descriptor numbers are reused). */
+let nextAnchorId = 0;
+
+export class DirHandle extends Handle implements Origin {
   readonly filetype = Filetype.DIRECTORY;
+  readonly anchorId = nextAnchorId++;
   #listing: DirEntry[] | undefined;
   /** The base the current listing call checked, for the lstats of inodeOf. */
   #listingBase = "";
@@ -60,15 +64,23 @@ export class DirHandle extends Handle {
   /**
    * Opens the directory at `hostPath` (every component of it checked by the resolver) and holds a
    * host descriptor on it. `expected`, the resolver's lstat, must match what was opened, or the
-   * path changed in between: RaceLost.
+   * path changed in between: RaceLost. `realPath`, where known, names it without links (from the
+   * preopen's real path): the resolver keeps anchors below such a directory.
    */
-  static open(services: DirServices, hostPath: string, readonly: boolean, place: DirPlace, expected?: BigIntStats): DirHandle {
+  static open(
+    services: DirServices,
+    hostPath: string,
+    readonly: boolean,
+    place: DirPlace,
+    expected?: BigIntStats,
+    realPath?: string,
+  ): DirHandle {
     const fd = services.fs.open(hostPath, constants.O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
     try {
       const st = services.fs.fstat(fd);
       if (!st.isDirectory()) throw new RaceLost();
       if (expected && (st.dev !== expected.dev || st.ino !== expected.ino)) throw new RaceLost();
-      return new DirHandle(services, hostPath, fd, st, readonly, place);
+      return new DirHandle(services, hostPath, fd, st, readonly, place, realPath);
     } catch (error) {
       services.fs.close(fd);
       throw error;
@@ -83,6 +95,7 @@ export class DirHandle extends Handle {
     /** Nothing beneath may change. */
     readonly readonly: boolean,
     readonly place: DirPlace,
+    readonly realPath: string | undefined,
   ) {
     super();
   }
@@ -154,6 +167,8 @@ export class DirHandle extends Handle {
   override close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.services.resolver.forgetOrigin(this.anchorId);
+    this.services.resolver.release();
     this.services.fs.close(this.hostFd);
   }
 

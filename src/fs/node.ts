@@ -4,6 +4,7 @@ import type { FsBackend, HostDirent } from "./backend.js";
 
 export const nodeBackend: FsBackend = {
   lstat: (path) => fs.lstatSync(path, { bigint: true }),
+  lstatIfExists: (path) => fs.lstatSync(path, { bigint: true, throwIfNoEntry: false }),
   stat: (path) => fs.statSync(path, { bigint: true }),
   fstat: (fd) => fs.fstatSync(fd, { bigint: true }),
   open: (path, flags, mode) => fs.openSync(path, flags, mode),

@@ -5,11 +5,14 @@
 // component was seen, by lstat, to be a real directory inside the sandbox, plus the final name,
 // which the operation then acts on through its parent.
 //
-// Node has no openat(), so a component swapped for a symlink after it was checked and before the
-// operation runs is not caught here; callers narrow that window where Node allows (see README).
+// On Linux the walk is anchored: each directory is held open and the next component is looked up
+// through it, so nothing swapped in meanwhile is followed (see `anchored`). Elsewhere Node has no
+// openat(), and a component swapped for a symlink after its check is not caught here; callers
+// narrow that window where Node allows (see README).
 import { constants, existsSync, type BigIntStats } from "node:fs";
 import { Errno } from "../abi/constants.js";
 import { errnoOf, WasiError } from "../errors.js";
+import { AnchorCache, type Anchor } from "./anchors.js";
 import type { FsBackend } from "./backend.js";
 
 /** Symlink expansions allowed in one resolution (Linux's MAXSYMLINKS). */
@@ -33,8 +36,11 @@ export interface ResolveOptions {
   anchored?: boolean;
 }
 
-/** Where Linux shows a process's descriptors as links to what they hold. */
-export const PROC_FD = "/proc/self/fd";
+/**
+ * Where Linux shows a process's descriptors as links to what they hold. By pid rather than
+ * /proc/self, which the kernel would have to resolve as one more link on every lookup.
+ */
+export const PROC_FD = `/proc/${process.pid}/fd`;
 /** Linux's O_PATH (the same on every architecture Node runs on there); Node does not export it. */
 const O_PATH = 0o10000000;
 const O_DIRECTORY = constants.O_DIRECTORY ?? 0;
@@ -42,6 +48,19 @@ const O_NOFOLLOW = constants.O_NOFOLLOW ?? 0;
 
 /** Whether descriptor-anchored walks work here: Linux, with /proc mounted. */
 export const anchoringAvailable = process.platform === "linux" && existsSync(`${PROC_FD}/0`);
+
+/** A directory the guest holds, as a place to resolve from. */
+export interface Origin {
+  /** The host path to walk from; it leads to the directory itself (on Linux, /proc/<pid>/fd/N). */
+  base(): string;
+  /** Tells this origin's kept anchors apart from others'; stable while the origin is open. */
+  readonly anchorId: number;
+  /**
+   * The host path that named the directory when it was opened, with no links in it. Kept anchors
+   * are checked by looking their directory up below it; undefined keeps no anchors.
+   */
+  readonly realPath: string | undefined;
+}
 
 export interface Resolved {
   /** Host path of the directory holding the final component. */
@@ -56,46 +75,114 @@ export interface Resolved {
   readonly mustBeDir: boolean;
   /** Components of the final location below the start directory (for guest-visible paths). */
   readonly depth: number;
+  /** Like `host`, but below the origin's realPath, with no links in it; undefined without one. */
+  readonly realPath: string | undefined;
 }
+
+/** A kept anchor no longer leads where it was reached: the resolution starts again without them. */
+class StaleAnchor extends Error {}
 
 // Win32 takes these as devices with any extension, and with spaces before it ("NUL .txt").
 const WINDOWS_DEVICE = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³]|conin\$|conout\$) *(\..*)?$/i;
 // eslint-disable-next-line no-control-regex
 const WINDOWS_FORBIDDEN_CHAR = /[\\:*?"<>|\x00-\x1f]/;
-const encoder = new TextEncoder();
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
 
 export class Resolver {
+  /** Descriptors to close when the current call ends (release()). */
   readonly #held: number[] = [];
   readonly #anchored: boolean;
+  /** Directories kept open between calls, when walks are anchored. */
+  readonly #kept: AnchorCache | undefined;
 
   constructor(
     private readonly fs: FsBackend,
     private readonly options: ResolveOptions,
   ) {
     this.#anchored = options.anchored === true;
+    this.#kept = this.#anchored ? new AnchorCache((fd) => this.#held.push(fd)) : undefined;
   }
 
   get windows(): boolean {
     return this.options.windows;
   }
 
+  /** How many directories are kept open between calls. */
+  get keptAnchors(): number {
+    return this.#kept?.size ?? 0;
+  }
+
   /**
-   * Resolves `path` relative to the host directory `start`. `follow` says whether a symlink in the
-   * last position is followed (LOOKUP_SYMLINK_FOLLOW); links elsewhere always are.
+   * Resolves `path` relative to `start`: a directory the guest holds, or a host path to walk from.
+   * `follow` says whether a symlink in the last position is followed (LOOKUP_SYMLINK_FOLLOW); links
+   * elsewhere always are.
    */
-  resolve(start: string, path: string, follow: boolean): Resolved {
+  resolve(start: Origin | string, path: string, follow: boolean): Resolved {
+    if (typeof start === "string") return this.#walk(start, undefined, path, follow);
+    const keeping = this.#kept !== undefined && start.realPath !== undefined;
+    if (!keeping) return this.#walk(start.base(), undefined, path, follow);
+    try {
+      return this.#viaKept(start, path, follow) ?? this.#walk(start.base(), start, path, follow);
+    } catch (error) {
+      if (!(error instanceof StaleAnchor)) throw error;
+      this.forgetOrigin(start.anchorId);
+      return this.#walk(start.base(), start, path, follow);
+    }
+  }
+
+  /**
+   * The short way for the usual path, "dir/…/name" with nothing to expand: when the directory part
+   * is kept, check it and look the name up through it. Undefined sends the path the long way (the
+   * walk), which is also what handles a link in the last position.
+   */
+  #viaKept(origin: Origin, path: string, follow: boolean): Resolved | undefined {
+    const slash = path.lastIndexOf("/");
+    if (slash <= 0 || slash === path.length - 1 || NOT_PLAIN.test(path) || path.includes("\0")) return undefined;
+    const dir = path.slice(0, slash);
+    const anchor = this.#kept!.get(`${origin.anchorId}/${dir}`);
+    if (anchor === undefined) return undefined;
+    if (Buffer.byteLength(path) > MAX_PATH_BYTES) throw new WasiError(Errno.NAMETOOLONG);
+    const name = path.slice(slash + 1);
+    this.checkName(name); // the directory's components were checked when it was walked
+    const realDir = `${origin.realPath}/${dir}`;
+    this.#check(realDir, anchor);
+    const parent = `${PROC_FD}/${anchor.fd}`;
+    const host = `${parent}/${name}`;
+    let st: BigIntStats | undefined;
+    try {
+      st = this.fs.lstatIfExists(host);
+    } catch (error) {
+      throw new WasiError(errnoOf(error));
+    }
+    if (st?.isSymbolicLink() && follow) return undefined;
+    return { parent, name, host, stat: st, mustBeDir: false, depth: countSlashes(dir) + 2, realPath: `${realDir}/${name}` };
+  }
+
+  #walk(start: string, origin: Origin | undefined, path: string, follow: boolean): Resolved {
     if (path.length === 0) throw new WasiError(Errno.NOENT);
     // A NUL is valid UTF-8 but no host can name a file with it (wasmtime: EINVAL).
     if (path.includes("\0")) throw new WasiError(Errno.INVAL);
-    if (encoder.encode(path).byteLength > MAX_PATH_BYTES) throw new WasiError(Errno.NAMETOOLONG);
+    if (Buffer.byteLength(path) > MAX_PATH_BYTES) throw new WasiError(Errno.NAMETOOLONG);
     if (path.startsWith("/")) throw new WasiError(Errno.NOTCAPABLE);
 
     // The directories walked into, below the start. With anchors, each is also held open (O_PATH)
-    // and the next component is looked up through /proc/self/fd of the one above it.
+    // and the next component is looked up through /proc/<pid>/fd of the one above it. An anchor
+    // taken from the kept ones is checked before anything is looked up through it.
     const stack: string[] = [];
-    const anchors: number[] = [];
-    const here = (): string => (this.#anchored && anchors.length > 0 ? `${PROC_FD}/${anchors[anchors.length - 1]}` : hostOf(start, stack));
+    const anchors: Anchor[] = [];
+    const checked: boolean[] = [];
+    // Where kept anchors are filed: the origin and the components walked below it.
+    const keys: string[] = [];
+    const kept = origin === undefined ? undefined : this.#kept;
+    const here = (): string => {
+      const top = anchors.length - 1;
+      if (top < 0) return hostOf(start, stack);
+      if (!checked[top]) {
+        this.#check(hostOf(origin!.realPath!, stack), anchors[top]!);
+        checked[top] = true;
+      }
+      return `${PROC_FD}/${anchors[top]!.fd}`;
+    };
     // Components still to walk, last first, so that pushing a link's target is cheap.
     const pending = splitReversed(path);
     let mustBeDir = path.endsWith("/");
@@ -105,37 +192,54 @@ export class Resolver {
       const component = pending.pop();
       if (component === undefined) {
         // The path ended on "." or ".." (or a link to a directory above): it names a directory itself.
-        return this.#directoryItself(here(), stack.length, mustBeDir);
+        return this.#directoryItself(here(), origin, stack, mustBeDir);
       }
       const last = pending.length === 0;
       if (component === ".") continue;
       if (component === "..") {
         if (stack.length === 0) throw new WasiError(Errno.NOTCAPABLE);
         stack.pop();
-        anchors.pop(); // still held; released with the rest when the call ends
+        anchors.pop(); // still held; released with the rest when the call ends (or kept)
+        checked.pop();
+        keys.pop();
         continue;
       }
       this.checkName(component);
 
-      const host = `${here()}/${component}`;
       if (this.#anchored && !last) {
+        const key = kept === undefined ? "" : `${keys.length === 0 ? origin!.anchorId : keys[keys.length - 1]}/${component}`;
+        const known = kept?.get(key);
+        if (known !== undefined) {
+          stack.push(component);
+          anchors.push(known);
+          checked.push(false);
+          keys.push(key);
+          continue;
+        }
         // Step into a real directory by opening it without following: what is opened is what the
         // next lookup goes through, whatever happens to the path meanwhile.
-        const fd = this.#openDirectory(host);
-        if (fd !== undefined) {
+        const anchor = this.#openDirectory(`${here()}/${component}`, origin);
+        if (anchor !== undefined) {
+          if (kept !== undefined) kept.put(key, anchor);
+          else this.#held.push(anchor.fd);
           stack.push(component);
-          anchors.push(fd);
+          anchors.push(anchor);
+          checked.push(true);
+          keys.push(key);
           continue;
         }
         // Not a directory (or no longer one): lstat says what it is.
       }
+      const host = `${here()}/${component}`;
       let st: BigIntStats | undefined;
       try {
-        st = this.fs.lstat(host);
+        st = this.fs.lstatIfExists(host);
       } catch (error) {
-        const errno = errnoOf(error);
-        if (errno === Errno.NOENT && last) return this.#entry(here(), stack.length, component, undefined, mustBeDir);
-        throw new WasiError(errno);
+        throw new WasiError(errnoOf(error));
+      }
+      if (st === undefined) {
+        if (last) return this.#entry(here(), origin, stack, component, undefined, mustBeDir);
+        throw new WasiError(Errno.NOENT);
       }
 
       if (st.isSymbolicLink() && (!last || follow || mustBeDir)) {
@@ -153,7 +257,7 @@ export class Resolver {
         continue;
       }
 
-      if (last) return this.#entry(here(), stack.length, component, st, mustBeDir);
+      if (last) return this.#entry(here(), origin, stack, component, st, mustBeDir);
       if (!st.isDirectory()) throw new WasiError(Errno.NOTDIR);
       if (this.#anchored) {
         // A directory that could not be opened a moment ago: it changed under us. Look again.
@@ -165,8 +269,23 @@ export class Resolver {
     }
   }
 
-  /** Opens a directory component as an anchor (held until release()); undefined if it is not one. */
-  #openDirectory(host: string): number | undefined {
+  /**
+   * A kept anchor is used only while the path it was reached by still leads to it: that path, looked
+   * up from the origin's real path, must be the same directory. Whatever that lookup passes through
+   * is only compared, never acted on or shown; the operation itself goes through the anchor.
+   */
+  #check(realPath: string, anchor: Anchor): void {
+    let st: BigIntStats;
+    try {
+      st = this.fs.lstat(realPath);
+    } catch {
+      throw new StaleAnchor();
+    }
+    if (st.ino !== anchor.ino || st.dev !== anchor.dev || !st.isDirectory()) throw new StaleAnchor();
+  }
+
+  /** Opens a directory component as an anchor; undefined if it is not one. */
+  #openDirectory(host: string, origin: Origin | undefined): Anchor | undefined {
     let fd: number;
     try {
       fd = this.fs.open(host, O_PATH | O_DIRECTORY | O_NOFOLLOW);
@@ -175,11 +294,18 @@ export class Resolver {
       if (errno === Errno.LOOP || errno === Errno.NOTDIR) return undefined;
       throw new WasiError(errno);
     }
-    this.#held.push(fd);
-    return fd;
+    if (origin === undefined || this.#kept === undefined) return { fd, dev: 0n, ino: 0n, origin: -1 };
+    // Kept anchors are checked against their identity later.
+    try {
+      const st = this.fs.fstat(fd);
+      return { fd, dev: st.dev, ino: st.ino, origin: origin.anchorId };
+    } catch (error) {
+      this.#held.push(fd);
+      throw new WasiError(errnoOf(error));
+    }
   }
 
-  /** Closes the directories the resolutions of the current call hold open. */
+  /** Closes the directories the current call holds open, other than those kept. */
   release(): void {
     for (const fd of this.#held.splice(0)) {
       try {
@@ -190,9 +316,25 @@ export class Resolver {
     }
   }
 
+  /** Lets go of the anchors kept for directories reached from `anchorId` (which is being closed). */
+  forgetOrigin(anchorId: number): void {
+    this.#kept?.forget((anchor) => anchor.origin === anchorId);
+  }
+
+  /** Lets go of any anchor on the directory `st` (just removed). */
+  forgetDirectory(st: BigIntStats): void {
+    this.#kept?.forget((anchor) => anchor.ino === st.ino && anchor.dev === st.dev);
+  }
+
+  /** Closes every kept directory (the instance is done). */
+  dispose(): void {
+    this.#kept?.clear();
+    this.release();
+  }
+
   /** Refuses names no host may see: too long, or (with Windows rules) another path in disguise. */
   checkName(name: string): void {
-    if (encoder.encode(name).byteLength > MAX_NAME_BYTES) throw new WasiError(Errno.NAMETOOLONG);
+    if (Buffer.byteLength(name) > MAX_NAME_BYTES) throw new WasiError(Errno.NAMETOOLONG);
     if (!this.options.windows) return;
     if (WINDOWS_FORBIDDEN_CHAR.test(name) || WINDOWS_DEVICE.test(name) || /[. ]$/.test(name)) {
       throw new WasiError(Errno.INVAL);
@@ -221,8 +363,8 @@ export class Resolver {
     return target;
   }
 
-  #directoryItself(dir: string, depth: number, mustBeDir: boolean): Resolved {
-    // "dir/." rather than "dir": the directory may be a /proc/self/fd link, which lstat and
+  #directoryItself(dir: string, origin: Origin | undefined, stack: readonly string[], mustBeDir: boolean): Resolved {
+    // "dir/." rather than "dir": the directory may be a /proc/<pid>/fd link, which lstat and
     // O_NOFOLLOW would see as a symlink; its "." is the directory itself.
     const host = `${dir}/.`;
     let st: BigIntStats;
@@ -231,12 +373,23 @@ export class Resolver {
     } catch (error) {
       throw new WasiError(errnoOf(error));
     }
-    return { parent: host, name: ".", host, stat: st, mustBeDir, depth };
+    const realPath = origin?.realPath === undefined ? undefined : hostOf(origin.realPath, stack);
+    return { parent: host, name: ".", host, stat: st, mustBeDir, depth: stack.length, realPath };
   }
 
-  #entry(parent: string, depth: number, name: string, st: BigIntStats | undefined, mustBeDir: boolean): Resolved {
-    return { parent, name, host: `${parent}/${name}`, stat: st, mustBeDir, depth: depth + 1 };
+  #entry(parent: string, origin: Origin | undefined, stack: readonly string[], name: string, st: BigIntStats | undefined, mustBeDir: boolean): Resolved {
+    const realPath = origin?.realPath === undefined ? undefined : `${hostOf(origin.realPath, stack)}/${name}`;
+    return { parent, name, host: `${parent}/${name}`, stat: st, mustBeDir, depth: stack.length + 1, realPath };
   }
+}
+
+/** A path with an empty, "." or ".." component: not for the short way. */
+const NOT_PLAIN = /(?:^|\/)\.{0,2}(?:\/|$)/;
+
+function countSlashes(s: string): number {
+  let n = 0;
+  for (let i = s.indexOf("/"); i !== -1; i = s.indexOf("/", i + 1)) n++;
+  return n;
 }
 
 function splitReversed(path: string): string[] {

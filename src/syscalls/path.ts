@@ -52,7 +52,7 @@ export function pathSyscalls(ctx: Context, abi: Abi): Syscalls {
   function lookup(fd: number, rights: bigint, pathPtr: number, pathLen: number, follow: boolean) {
     const dir = asDir(dirDescriptor(fd, rights).handle);
     const path = mem.string(pathPtr, pathLen);
-    return { dir, resolved: resolver.resolve(dir.base(), path, follow) };
+    return { dir, resolved: resolver.resolve(dir, path, follow) };
   }
 
   function existing(r: Resolved): BigIntStats {
@@ -90,7 +90,7 @@ export function pathSyscalls(ctx: Context, abi: Abi): Syscalls {
     const read = (base & READ_RIGHTS) !== 0n;
 
     for (let attempt = 1; ; attempt++) {
-      const r = resolver.resolve(dir.base(), path, follow);
+      const r = resolver.resolve(dir, path, follow);
       const st = r.stat;
       try {
         if (st === undefined) {
@@ -110,7 +110,7 @@ export function pathSyscalls(ctx: Context, abi: Abi): Syscalls {
           if (oflags & Oflags.CREAT && !(oflags & Oflags.DIRECTORY)) fail(Errno.ISDIR);
           const itself = r.name === ".";
           const place = itself && r.depth === 0 ? dir.place : { root: false, parentPath: itself ? parentOf(r.host) : r.parent };
-          const handle = DirHandle.open(dir.services, r.host, dir.readonly, place, st);
+          const handle = DirHandle.open(dir.services, r.host, dir.readonly, place, st, r.realPath);
           handle.fdflags = fdflags & ~Fdflags.NONBLOCK;
           return { handle, base: base & DIR_RIGHTS, inheriting };
         }
@@ -155,6 +155,7 @@ export function pathSyscalls(ctx: Context, abi: Abi): Syscalls {
       if (!r.stat.isDirectory()) return Errno.NOTDIR;
       if (dir.readonly) return Errno.NOTCAPABLE;
       fs.rmdir(r.host);
+      resolver.forgetDirectory(r.stat);
     },
 
     path_unlink_file(fd: number, pathPtr: number, pathLen: number) {

@@ -6,6 +6,7 @@ import * as path from "node:path";
 import t from "tap";
 import type { FsBackend } from "../../src/fs/backend.js";
 import { nodeBackend } from "../../src/fs/node.js";
+import { ANCHOR_CAPACITY } from "../../src/fs/anchors.js";
 import { anchoringAvailable } from "../../src/fs/resolve.js";
 import { E, R, needsSymlinks, sandbox } from "./util.js";
 
@@ -66,7 +67,7 @@ t.test("anchored walk: a swap after stepping in cannot send a create, unlink or 
   }
 });
 
-t.test("anchored walk: the directories held during a call are released after it", { skip }, async (t) => {
+t.test("anchored walk: directories are kept open only up to a bound, and all released with their origin", { skip }, async (t) => {
   const s = sandbox({ files: { "a/b/c/file.txt": "deep" } });
   const before = fs.readdirSync("/proc/self/fd").length;
   for (let i = 0; i < 50; i++) {
@@ -74,8 +75,71 @@ t.test("anchored walk: the directories held during a call are released after it"
     t.equal(s.stat("a/b/missing/file.txt").errno, E.NOENT);
     t.equal(s.open("a/b/c/../../b/c/file.txt").errno, E.SUCCESS);
   }
-  // The 50 opened files stay open (the guest holds them); nothing else may be left behind.
-  t.equal(fs.readdirSync("/proc/self/fd").length, before + 50, "only the guest's own 50 files are open");
+  // The 50 opened files stay open (the guest holds them), and the three directories a, a/b, a/b/c.
+  t.equal(fs.readdirSync("/proc/self/fd").length, before + 50 + 3, "the guest's 50 files and 3 kept directories");
+  // A walk through many directories keeps no more than ANCHOR_CAPACITY of them.
+  const wide = sandbox({ files: Object.fromEntries(Array.from({ length: ANCHOR_CAPACITY * 2 }, (_, i) => [`d${i}/f`, "x"])) });
+  const beforeWide = fs.readdirSync("/proc/self/fd").length;
+  for (let i = 0; i < ANCHOR_CAPACITY * 2; i++) t.equal(wide.stat(`d${i}/f`).errno, E.SUCCESS);
+  t.equal(fs.readdirSync("/proc/self/fd").length, beforeWide + ANCHOR_CAPACITY, "at most ANCHOR_CAPACITY directories kept");
+  t.equal(wide.close(3), E.SUCCESS, "the preopen closes");
+  t.equal(fs.readdirSync("/proc/self/fd").length, beforeWide - 1, "its kept directories are closed with it");
+});
+
+t.test("kept directories: a directory renamed, removed or replaced since is walked afresh", { skip }, async (t) => {
+  const s = sandbox({ files: { "a/b/file.txt": "first", "other/file.txt": "other" } });
+  const a = path.join(s.dir, "a");
+  const readAt = (p: string) => {
+    const fd = s.openOk(p, { base: R.FD_READ });
+    const text = s.read(fd, 100).text;
+    s.close(fd);
+    return text;
+  };
+  t.equal(readAt("a/b/file.txt"), "first", "read through a, a/b (now kept)");
+  // Replaced behind the guest's back: a/b renamed away and a new a/b made.
+  fs.renameSync(path.join(a, "b"), path.join(a, "b.old"));
+  fs.mkdirSync(path.join(a, "b"));
+  fs.writeFileSync(path.join(a, "b", "file.txt"), "second");
+  t.equal(readAt("a/b/file.txt"), "second", "the new a/b, not the kept one");
+  // Removed and made again.
+  fs.rmSync(path.join(a, "b"), { recursive: true });
+  t.equal(s.stat("a/b/file.txt").errno, E.NOENT, "gone is gone");
+  fs.mkdirSync(path.join(a, "b"));
+  fs.writeFileSync(path.join(a, "b", "file.txt"), "third");
+  t.equal(readAt("a/b/file.txt"), "third", "made again");
+  // An ancestor renamed by someone else: the old path must not lead anywhere.
+  fs.renameSync(a, path.join(s.dir, "a.moved"));
+  t.equal(s.stat("a/b/file.txt").errno, E.NOENT, "a was moved away");
+  t.equal(readAt("a.moved/b/file.txt"), "third", "found where it went");
+  // Replaced by a symlink to a directory that exists inside: followed by the walk, as any link.
+  fs.symlinkSync("other", path.join(s.dir, "a"));
+  t.equal(readAt("a/file.txt"), "other", "a is now a link to other");
+  // The guest's own rename and rmdir.
+  t.equal(s.mkdir("x"), E.SUCCESS);
+  t.equal(s.mkdir("x/y"), E.SUCCESS);
+  t.equal(s.stat("x/y/.").errno, E.SUCCESS);
+  t.equal(s.rmdir("x/y"), E.SUCCESS);
+  t.equal(s.stat("x/y/.").errno, E.NOENT, "removed by the guest");
+  t.equal(s.mkdir("x/y"), E.SUCCESS);
+  t.equal(s.rename("x", "z"), E.SUCCESS);
+  t.equal(s.stat("x/y/.").errno, E.NOENT, "renamed by the guest");
+  t.equal(s.stat("z/y/.").errno, E.SUCCESS);
+});
+
+t.test("kept directories: swapped for a link out after being kept, nothing outside is reached", { skip }, async (t) => {
+  const s = sandbox({ files: { "d/x.txt": "inside", "d/victim.txt": "v" } });
+  fs.writeFileSync(path.join(s.outside, "x.txt"), "OUTSIDE");
+  fs.writeFileSync(path.join(s.outside, "victim.txt"), "OUTSIDE VICTIM");
+  t.equal(s.stat("d/x.txt").errno, E.SUCCESS, "d is kept");
+  fs.renameSync(path.join(s.dir, "d"), path.join(s.dir, "d.moved"));
+  fs.symlinkSync("../outside", path.join(s.dir, "d"));
+  const outsideBefore = fs.readdirSync(s.outside).sort();
+  t.equal(s.open("d/x.txt").errno, E.NOTCAPABLE, "open through the link out");
+  t.equal(s.stat("d/x.txt").errno, E.NOTCAPABLE, "stat through the link out");
+  t.equal(s.unlink("d/victim.txt"), E.NOTCAPABLE, "unlink through the link out");
+  t.equal(s.mkdir("d/new"), E.NOTCAPABLE, "mkdir through the link out");
+  t.same(fs.readdirSync(s.outside).sort(), outsideBefore, "nothing outside was created or removed");
+  t.equal(fs.readFileSync(path.join(s.outside, "victim.txt"), "utf8"), "OUTSIDE VICTIM");
 });
 
 t.test("resolving never follows a link out of the sandbox, not even to look (an outside link's atime stays)", { skip: needsSymlinks }, async (t) => {

@@ -207,6 +207,7 @@ function narrowedBackend(root: string): FsBackend {
   return {
     ...nodeBackend,
     lstat: guard(nodeBackend.lstat, 0),
+    lstatIfExists: guard(nodeBackend.lstatIfExists, 0),
     stat: guard(nodeBackend.stat, 0),
     readlink: guard(nodeBackend.readlink, 0),
     readdir: (p) => {
