@@ -33,6 +33,20 @@ export abstract class Handle {
   pwrite(_buffers: Uint8Array[], _offset: bigint): number {
     return fail(this.filetype === Filetype.DIRECTORY ? Errno.ISDIR : Errno.SPIPE);
   }
+  // One buffer's worth of the above, as `length` bytes of `memory` from `offset`: what nearly every
+  // call asks for, and the file handle serves without building views.
+  readInto(memory: Uint8Array, offset: number, length: number): number {
+    return this.read([memory.subarray(offset, offset + length)]);
+  }
+  writeFrom(memory: Uint8Array, offset: number, length: number): number {
+    return this.write([memory.subarray(offset, offset + length)]);
+  }
+  preadInto(memory: Uint8Array, offset: number, length: number, at: bigint): number {
+    return this.pread([memory.subarray(offset, offset + length)], at);
+  }
+  pwriteFrom(memory: Uint8Array, offset: number, length: number, at: bigint): number {
+    return this.pwrite([memory.subarray(offset, offset + length)], at);
+  }
   seek(_offset: bigint, _whence: SeekWhence): bigint {
     return fail(Errno.SPIPE);
   }

@@ -22,6 +22,10 @@ export interface FsBackend {
   fstat(fd: number): BigIntStats;
   open(path: string, flags: number, mode?: number): number;
   close(fd: number): void;
+  /** `length` bytes into `buffer` at `offset`, from `position` (null: the file's own). */
+  read(fd: number, buffer: Uint8Array, offset: number, length: number, position: number | null): number;
+  /** `length` bytes of `buffer` from `offset`, at `position` (null: the file's own). */
+  write(fd: number, buffer: Uint8Array, offset: number, length: number, position: number | null): number;
   readv(fd: number, buffers: Uint8Array[], position: number | null): number;
   writev(fd: number, buffers: Uint8Array[], position: number | null): number;
   ftruncate(fd: number, length: number): void;

@@ -57,8 +57,9 @@ export class DirHandle extends Handle implements Origin {
   readonly filetype = Filetype.DIRECTORY;
   readonly anchorId = nextAnchorId++;
   #listing: DirEntry[] | undefined;
-  /** The base the current listing call checked, for the lstats of inodeOf. */
+  /** The base the current listing call checked, and the same with a slash as bytes, for inodeOf. */
   #listingBase = "";
+  #listingPrefix = Buffer.alloc(0);
   #closed = false;
 
   /**
@@ -148,7 +149,10 @@ export class DirHandle extends Handle implements Origin {
     // Checked at every call, so that inodeOf below never looks through a directory that moved.
     const base = this.base();
     if (this.#listing === undefined || cookie === 0n) this.#listing = this.#read(base);
-    this.#listingBase = base;
+    if (base !== this.#listingBase) {
+      this.#listingBase = base;
+      this.#listingPrefix = Buffer.from(`${base}/`);
+    }
     return this.#listing;
   }
 
@@ -156,7 +160,7 @@ export class DirHandle extends Handle implements Origin {
     if (entry.ino === undefined) {
       try {
         const name = Buffer.from(entry.name.buffer, entry.name.byteOffset, entry.name.byteLength);
-        entry.ino = this.services.fs.lstat(Buffer.concat([Buffer.from(`${this.#listingBase}/`), name])).ino;
+        entry.ino = this.services.fs.lstat(Buffer.concat([this.#listingPrefix, name])).ino;
       } catch {
         entry.ino = 0n; // vanished since the listing was read
       }

@@ -7,7 +7,7 @@
 import { constants, type BigIntStats } from "node:fs";
 import { Errno, Fdflags, Filetype } from "../abi/constants.js";
 import type { FilestatValue } from "../abi/layouts.js";
-import { fail, WasiError } from "../errors.js";
+import { errnoOf, fail, WasiError } from "../errors.js";
 import { Handle, type SeekWhence } from "../handle.js";
 import type { FsBackend } from "./backend.js";
 import { RaceLost } from "./resolve.js";
@@ -67,6 +67,36 @@ export class FileHandle extends Handle {
     }
   }
 
+  /**
+   * Opens what is at `hostPath` if it is a file that exists (no create, no truncate, no link
+   * followed); undefined for anything else (nothing there, a link, a directory), for the caller to
+   * look at more closely.
+   */
+  static openExisting(services: FileServices, hostPath: string, request: OpenRequest): FileHandle | undefined {
+    const { O_RDONLY, O_WRONLY, O_RDWR } = constants;
+    const flags = (request.write ? (request.read ? O_RDWR : O_WRONLY) : O_RDONLY) | O_NOFOLLOW;
+    let fd: number;
+    try {
+      fd = services.fs.open(hostPath, flags);
+    } catch (error) {
+      // Nothing there, a link, a directory: the long way looks closer and gives the errno.
+      const errno = errnoOf(error);
+      if (errno === Errno.NOENT || errno === Errno.LOOP || errno === Errno.ISDIR || errno === Errno.NOTDIR) return undefined;
+      throw new WasiError(errno);
+    }
+    try {
+      const st = services.fs.fstat(fd);
+      if (st.isDirectory()) {
+        services.fs.close(fd);
+        return undefined;
+      }
+      return new FileHandle(services, fd, filetypeOf(st), request.fdflags & ~Fdflags.NONBLOCK);
+    } catch (error) {
+      services.fs.close(fd);
+      throw error;
+    }
+  }
+
   private readonly fs: FsBackend;
 
   constructor(
@@ -102,6 +132,32 @@ export class FileHandle extends Handle {
   override pwrite(buffers: Uint8Array[], offset: bigint): number {
     if (offset > MAX_OFFSET) return fail(Errno.INVAL);
     const n = this.#writeAt(buffers, Number(offset));
+    this.#flushIfSync();
+    return n;
+  }
+
+  override readInto(memory: Uint8Array, offset: number, length: number): number {
+    const n = length === 0 ? 0 : this.fs.read(this.hostFd, memory, offset, length, this.#position);
+    this.#position += n;
+    return n;
+  }
+
+  override preadInto(memory: Uint8Array, offset: number, length: number, at: bigint): number {
+    if (at > MAX_OFFSET) return fail(Errno.INVAL);
+    return length === 0 ? 0 : this.fs.read(this.hostFd, memory, offset, length, Number(at));
+  }
+
+  override writeFrom(memory: Uint8Array, offset: number, length: number): number {
+    const at = this.fdflags & Fdflags.APPEND ? Number(this.fs.fstat(this.hostFd).size) : this.#position;
+    const n = length === 0 ? 0 : this.fs.write(this.hostFd, memory, offset, length, at);
+    this.#position = at + n;
+    this.#flushIfSync();
+    return n;
+  }
+
+  override pwriteFrom(memory: Uint8Array, offset: number, length: number, at: bigint): number {
+    if (at > MAX_OFFSET) return fail(Errno.INVAL);
+    const n = length === 0 ? 0 : this.fs.write(this.hostFd, memory, offset, length, Number(at));
     this.#flushIfSync();
     return n;
   }
@@ -172,12 +228,14 @@ export class FileHandle extends Handle {
   #readAt(buffers: Uint8Array[], at: number): number {
     const nonEmpty = buffers.filter((b) => b.byteLength > 0);
     if (nonEmpty.length === 0) return 0;
+    if (nonEmpty.length === 1) return this.fs.read(this.hostFd, nonEmpty[0]!, 0, nonEmpty[0]!.byteLength, at);
     return this.fs.readv(this.hostFd, nonEmpty, at);
   }
 
   #writeAt(buffers: Uint8Array[], at: number): number {
     const nonEmpty = buffers.filter((b) => b.byteLength > 0);
     if (nonEmpty.length === 0) return 0;
+    if (nonEmpty.length === 1) return this.fs.write(this.hostFd, nonEmpty[0]!, 0, nonEmpty[0]!.byteLength, at);
     return this.fs.writev(this.hostFd, nonEmpty, at);
   }
 }

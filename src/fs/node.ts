@@ -9,14 +9,10 @@ export const nodeBackend: FsBackend = {
   fstat: (fd) => fs.fstatSync(fd, { bigint: true }),
   open: (path, flags, mode) => fs.openSync(path, flags, mode),
   close: (fd) => fs.closeSync(fd),
-  readv: (fd, buffers, position) =>
-    buffers.length === 1
-      ? fs.readSync(fd, buffers[0]!, 0, buffers[0]!.byteLength, position)
-      : fs.readvSync(fd, buffers, position ?? undefined),
-  writev: (fd, buffers, position) =>
-    buffers.length === 1
-      ? fs.writeSync(fd, buffers[0]!, 0, buffers[0]!.byteLength, position)
-      : fs.writevSync(fd, buffers, position ?? undefined),
+  read: (fd, buffer, offset, length, position) => fs.readSync(fd, buffer, offset, length, position),
+  write: (fd, buffer, offset, length, position) => fs.writeSync(fd, buffer, offset, length, position),
+  readv: (fd, buffers, position) => fs.readvSync(fd, buffers, position ?? undefined),
+  writev: (fd, buffers, position) => fs.writevSync(fd, buffers, position ?? undefined),
   ftruncate: (fd, length) => fs.ftruncateSync(fd, length),
   fsync: (fd) => fs.fsyncSync(fd),
   fdatasync: (fd) => fs.fdatasyncSync(fd),

@@ -136,6 +136,35 @@ export class Resolver {
    * walk), which is also what handles a link in the last position.
    */
   #viaKept(origin: Origin, path: string, follow: boolean): Resolved | undefined {
+    const place = this.#keptParent(origin, path);
+    if (place === undefined) return undefined;
+    let st: BigIntStats | undefined;
+    try {
+      st = this.fs.lstatIfExists(place.host);
+    } catch (error) {
+      throw new WasiError(errnoOf(error));
+    }
+    if (st?.isSymbolicLink() && follow) return undefined;
+    return { ...place, stat: st, mustBeDir: false };
+  }
+
+  /**
+   * Where a plain "dir/…/name" path ends, without looking at the name itself: for an operation that
+   * can tell what it found from what it opened (path_open of an existing file). Undefined unless the
+   * directory part is kept, as for the short way above.
+   */
+  locate(start: Origin, path: string): Omit<Resolved, "stat" | "mustBeDir"> | undefined {
+    if (this.#kept === undefined || start.realPath === undefined) return undefined;
+    try {
+      return this.#keptParent(start, path);
+    } catch (error) {
+      if (!(error instanceof StaleAnchor)) throw error;
+      this.forgetOrigin(start.anchorId);
+      return undefined;
+    }
+  }
+
+  #keptParent(origin: Origin, path: string): Omit<Resolved, "stat" | "mustBeDir"> | undefined {
     const slash = path.lastIndexOf("/");
     if (slash <= 0 || slash === path.length - 1 || NOT_PLAIN.test(path) || path.includes("\0")) return undefined;
     const dir = path.slice(0, slash);
@@ -147,15 +176,7 @@ export class Resolver {
     const realDir = `${origin.realPath}/${dir}`;
     this.#check(realDir, anchor);
     const parent = `${PROC_FD}/${anchor.fd}`;
-    const host = `${parent}/${name}`;
-    let st: BigIntStats | undefined;
-    try {
-      st = this.fs.lstatIfExists(host);
-    } catch (error) {
-      throw new WasiError(errnoOf(error));
-    }
-    if (st?.isSymbolicLink() && follow) return undefined;
-    return { parent, name, host, stat: st, mustBeDir: false, depth: countSlashes(dir) + 2, realPath: `${realDir}/${name}` };
+    return { parent, name, host: `${parent}/${name}`, depth: countSlashes(dir) + 2, realPath: `${realDir}/${name}` };
   }
 
   #walk(start: string, origin: Origin | undefined, path: string, follow: boolean): Resolved {

@@ -1,7 +1,7 @@
 // fd_*: operations on an open descriptor. Each checks rights through fds.get, checks every output
 // pointer before doing I/O (so a bad pointer never loses data), then asks the handle.
 import { Errno, FDFLAGS_ALL, FSTFLAGS_ALL, Filetype, Fstflags, Rights, Advice } from "../abi/constants.js";
-import { dirent, encodeDirent, encodeFdstat, encodeFilestat, encodePrestatDir } from "../abi/layouts.js";
+import { dirent, encodeDirent, encodeFdstat, encodeFilestat, encodePrestatDir, iovec } from "../abi/layouts.js";
 import { now } from "../clock.js";
 import { fail } from "../errors.js";
 import { utf8 } from "../memory.js";
@@ -26,6 +26,15 @@ export function fdSyscalls(ctx: Context, abi: Abi): Syscalls {
   const { fds, memory: mem } = ctx;
   /** What the object is decides some errnos before rights do: read(dir) is EISDIR, as in POSIX. */
   const isDirectory = (fd: number) => fds.get(fd, 0n).handle.filetype === Filetype.DIRECTORY;
+  // A call with one iovec (nearly all of them) goes to the handle as a range of guest memory, with
+  // no view built. bufOf checks the iovec and the range it names; lenOf, called after it, reads on.
+  const bufOf = (iovs: number): number => {
+    mem.check(iovs, iovec.size);
+    const buf = mem.view.getUint32(iovs, true);
+    mem.check(buf, mem.view.getUint32(iovs + 4, true));
+    return buf;
+  };
+  const lenOf = (iovs: number): number => mem.view.getUint32(iovs + 4, true);
   return {
     fd_advise(fd: number, _offset: bigint, _len: bigint, advice: number) {
       if (advice > Advice.NOREUSE) return Errno.INVAL;
@@ -96,21 +105,25 @@ export function fdSyscalls(ctx: Context, abi: Abi): Syscalls {
       if (isDirectory(fd)) return Errno.ISDIR;
       const { handle } = fds.get(fd, Rights.FD_READ | Rights.FD_SEEK);
       if (offset > 0x7fffffffffffffffn) return Errno.INVAL;
-      mem.setU32(out, handle.pread(mem.iovecs(iovs, iovsLen), offset));
+      const n = iovsLen === 1 ? handle.preadInto(mem.bytes, bufOf(iovs), lenOf(iovs), offset) : handle.pread(mem.iovecs(iovs, iovsLen), offset);
+      mem.refresh();
+      mem.setU32(out, n);
     },
 
     fd_pwrite(fd: number, iovs: number, iovsLen: number, offset: bigint, out: number) {
       mem.check(out, 4);
       const { handle } = fds.get(fd, Rights.FD_WRITE | Rights.FD_SEEK);
       if (offset > 0x7fffffffffffffffn) return Errno.INVAL;
-      mem.setU32(out, handle.pwrite(mem.iovecs(iovs, iovsLen), offset));
+      const n = iovsLen === 1 ? handle.pwriteFrom(mem.bytes, bufOf(iovs), lenOf(iovs), offset) : handle.pwrite(mem.iovecs(iovs, iovsLen), offset);
+      mem.refresh();
+      mem.setU32(out, n);
     },
 
     fd_read(fd: number, iovs: number, iovsLen: number, out: number) {
       mem.check(out, 4);
       if (isDirectory(fd)) return Errno.ISDIR;
       const { handle } = fds.get(fd, Rights.FD_READ);
-      const n = handle.read(mem.iovecs(iovs, iovsLen));
+      const n = iovsLen === 1 ? handle.readInto(mem.bytes, bufOf(iovs), lenOf(iovs)) : handle.read(mem.iovecs(iovs, iovsLen));
       mem.refresh();
       mem.setU32(out, n);
     },
@@ -118,7 +131,7 @@ export function fdSyscalls(ctx: Context, abi: Abi): Syscalls {
     fd_write(fd: number, iovs: number, iovsLen: number, out: number) {
       mem.check(out, 4);
       const { handle } = fds.get(fd, Rights.FD_WRITE);
-      const n = handle.write(mem.iovecs(iovs, iovsLen));
+      const n = iovsLen === 1 ? handle.writeFrom(mem.bytes, bufOf(iovs), lenOf(iovs)) : handle.write(mem.iovecs(iovs, iovsLen));
       mem.refresh();
       mem.setU32(out, n);
     },

@@ -89,6 +89,12 @@ export function pathSyscalls(ctx: Context, abi: Abi): Syscalls {
     const write = (base & WRITE_RIGHTS) !== 0n;
     const read = (base & READ_RIGHTS) !== 0n;
 
+    // The usual open of an existing file: straight to it, the open itself saying what is there.
+    if (oflags === 0) {
+      const place = resolver.locate(dir, path);
+      const handle = place && FileHandle.openExisting(ctx, place.host, { read, write, truncate: false, fdflags });
+      if (handle !== undefined) return { handle, base: base & FILE_RIGHTS, inheriting };
+    }
     for (let attempt = 1; ; attempt++) {
       const r = resolver.resolve(dir, path, follow);
       const st = r.stat;

@@ -67,6 +67,17 @@ t.test("fd_read/fd_write: EBADF, ENOTCAPABLE, EISDIR-class, EFAULT (before any I
   s.h.iovecs(IOV, [DATA, 2], [0xffffff00, 0x200]);
   t.equal(s.h.call("fd_read", f, IOV, 2, OUT), E.FAULT, "a read buffer wrapping around");
   t.equal(s.h.call("fd_read", f, IOV, 1, MEM_SIZE), E.FAULT, "nread out-pointer");
+  // One iovec goes the short way (a range of guest memory, no views): the same checks apply.
+  for (const [what, iov] of [["past the end", [MEM_SIZE - 1, 2]], ["wrapping around", [0xffffff00, 0x200]]] as const) {
+    s.h.iovecs(IOV, [iov[0], iov[1]]);
+    t.equal(s.h.call("fd_write", f, IOV, 1, OUT), E.FAULT, `fd_write, one buffer ${what}`);
+    t.equal(s.h.call("fd_pwrite", f, IOV, 1, 0n, OUT), E.FAULT, `fd_pwrite, one buffer ${what}`);
+    t.equal(s.h.call("fd_read", f, IOV, 1, OUT), E.FAULT, `fd_read, one buffer ${what}`);
+    t.equal(s.h.call("fd_pread", f, IOV, 1, 0n, OUT), E.FAULT, `fd_pread, one buffer ${what}`);
+  }
+  t.equal(s.h.call("fd_read", f, MEM_SIZE - 4, 1, OUT), E.FAULT, "fd_read, the one iovec itself past the end");
+  t.equal(s.h.call("fd_pread", f, MEM_SIZE - 4, 1, 0n, OUT), E.FAULT, "fd_pread, the one iovec itself past the end");
+  t.equal(content(s), "0123456789", "nothing written by the faulting calls");
   t.equal(s.tell(f).pos, 0n, "the position did not move");
   t.equal(s.read(f, 10).text, "0123456789", "no data was consumed");
 });
