@@ -55,9 +55,9 @@ export class AnchorCache {
   }
 
   /** Lets go of the anchors for which `drop` is true. */
-  forget(drop: (anchor: Anchor) => boolean): void {
+  forget(drop: (anchor: Anchor, key: string) => boolean): void {
     for (const [key, entry] of this.#entries) {
-      if (drop(entry.anchor)) {
+      if (drop(entry.anchor, key)) {
         this.#entries.delete(key);
         this.retire(entry.anchor.fd);
       }

@@ -342,6 +342,12 @@ export class Resolver {
     this.#kept?.forget((anchor) => anchor.origin === anchorId);
   }
 
+  /** Lets go of the anchors for `path` below `origin` and beneath it (just removed). */
+  forgetPlace(origin: Origin, path: string): void {
+    const key = `${origin.anchorId}/${path}`;
+    this.#kept?.forget((_, k) => k === key || k.startsWith(`${key}/`));
+  }
+
   /** Lets go of any anchor on the directory `st` (just removed). */
   forgetDirectory(st: BigIntStats): void {
     this.#kept?.forget((anchor) => anchor.ino === st.ino && anchor.dev === st.dev);

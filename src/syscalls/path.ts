@@ -55,6 +55,20 @@ export function pathSyscalls(ctx: Context, abi: Abi): Syscalls {
     return { dir, resolved: resolver.resolve(dir, path, follow) };
   }
 
+  /**
+   * A plain path in a kept directory of a writable `fd`, for mkdir, rmdir and unlink on Linux: the
+   * host call itself says what was there, and Linux's answers (EEXIST, ENOTDIR, EISDIR, ENOENT,
+   * ENOTEMPTY) are the ones run-wasi gives everywhere. Undefined: resolve the long way.
+   */
+  function directly(fd: number, rights: bigint, pathPtr: number, pathLen: number) {
+    if (process.platform !== "linux") return undefined;
+    const dir = asDir(dirDescriptor(fd, rights).handle);
+    if (dir.readonly) return undefined;
+    const path = mem.string(pathPtr, pathLen);
+    const place = resolver.locate(dir, path);
+    return place && { dir, path, host: place.host };
+  }
+
   function existing(r: Resolved): BigIntStats {
     if (r.stat === undefined) throw new WasiError(Errno.NOENT);
     if (r.mustBeDir && !r.stat.isDirectory()) throw new WasiError(Errno.NOTDIR);
@@ -148,6 +162,8 @@ export function pathSyscalls(ctx: Context, abi: Abi): Syscalls {
     },
 
     path_create_directory(fd: number, pathPtr: number, pathLen: number) {
+      const direct = directly(fd, Rights.PATH_CREATE_DIRECTORY, pathPtr, pathLen);
+      if (direct !== undefined) return fs.mkdir(direct.host);
       const { dir, resolved: r } = lookup(fd, Rights.PATH_CREATE_DIRECTORY, pathPtr, pathLen, false);
       if (r.stat !== undefined) return Errno.EXIST;
       if (dir.readonly) return Errno.NOTCAPABLE;
@@ -155,6 +171,12 @@ export function pathSyscalls(ctx: Context, abi: Abi): Syscalls {
     },
 
     path_remove_directory(fd: number, pathPtr: number, pathLen: number) {
+      const direct = directly(fd, Rights.PATH_REMOVE_DIRECTORY, pathPtr, pathLen);
+      if (direct !== undefined) {
+        fs.rmdir(direct.host);
+        resolver.forgetPlace(direct.dir, direct.path);
+        return;
+      }
       const { dir, resolved: r } = lookup(fd, Rights.PATH_REMOVE_DIRECTORY, pathPtr, pathLen, false);
       if (r.name === ".") return Errno.INVAL; // rmdir of "." (or of "x/..") is EINVAL in POSIX
       if (r.stat === undefined) return Errno.NOENT;
@@ -165,6 +187,8 @@ export function pathSyscalls(ctx: Context, abi: Abi): Syscalls {
     },
 
     path_unlink_file(fd: number, pathPtr: number, pathLen: number) {
+      const direct = directly(fd, Rights.PATH_UNLINK_FILE, pathPtr, pathLen);
+      if (direct !== undefined) return fs.unlink(direct.host);
       const { dir, resolved: r } = lookup(fd, Rights.PATH_UNLINK_FILE, pathPtr, pathLen, false);
       if (r.name === ".") return Errno.ISDIR;
       if (r.stat === undefined) return Errno.NOENT;
