@@ -25,7 +25,14 @@ function cli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } 
 type CliResult = Awaited<ReturnType<typeof cli>>;
 
 t.before(() => {
-  if (!fs.existsSync(path.join(repoRoot, "dist/cli.js"))) throw new Error("dist/ is not built: run `npm run build` first");
+  // bin/run-wasi.js runs the bundle `npm run build` makes; an old one would test old code.
+  const bundle = path.join(repoRoot, "dist/run-wasi.cjs");
+  if (!fs.existsSync(bundle)) throw new Error("dist/ is not built: run `npm run build` first");
+  const built = fs.statSync(bundle).mtimeMs;
+  const newer = (fs.readdirSync(path.join(repoRoot, "src"), { recursive: true }) as string[]).filter(
+    (f) => f.endsWith(".ts") && fs.statSync(path.join(repoRoot, "src", f)).mtimeMs > built,
+  );
+  if (newer.length > 0) throw new Error(`src/ changed since dist/ was built (${newer.join(", ")}): run \`npm run build\` first`);
 });
 
 /** A module that prints each string of args (or environ) on its own line. */
