@@ -35,10 +35,6 @@ export class AnchorCache {
    */
   constructor(private readonly retire: (fd: number) => void) {}
 
-  get size(): number {
-    return this.#entries.size;
-  }
-
   get(key: string): Anchor | undefined {
     const entry = this.#entries.get(key);
     if (entry === undefined) return undefined;

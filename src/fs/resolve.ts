@@ -107,11 +107,6 @@ export class Resolver {
     return this.options.windows;
   }
 
-  /** How many directories are kept open between calls. */
-  get keptAnchors(): number {
-    return this.#kept?.size ?? 0;
-  }
-
   /**
    * Resolves `path` relative to `start`: a directory the guest holds, or a host path to walk from.
    * `follow` says whether a symlink in the last position is followed (LOOKUP_SYMLINK_FOLLOW); links
