@@ -290,6 +290,15 @@ elapsed() { local t=$((SECONDS - $1)); printf '%dm%02ds' $((t / 60)) $((t % 60))
 
 # --- (a) unit tests: tap's runner, under node.exe ------------------------------------------------
 if wants unit; then
+  # Unix symlinks already on disk, for tests/windows/exact-names.test.ts (the same tree as its
+  # linkTree()): node.exe cannot make them, Wine shows each as its target, and none may lead out.
+  LINKS=$STAGE/lane-links
+  mkdir -p "$LINKS/outdir" "$LINKS/sandbox/dir"
+  printf CANARY >"$LINKS/canary.txt"; printf SECRET >"$LINKS/outdir/x"
+  printf hello >"$LINKS/sandbox/file"; printf in >"$LINKS/sandbox/dir/inner"
+  ln -s ../canary.txt "$LINKS/sandbox/lnk"; ln -s ../outdir "$LINKS/sandbox/dlnk"
+  ln -s "$LINKS/outdir" "$LINKS/sandbox/absdl"; ln -s file "$LINKS/sandbox/inlnk"; ln -s dir "$LINKS/sandbox/indl"
+  export RUN_WASI_LANE_LINKS=$LINKS
   say "unit tests: tap under wine node.exe (log: $LOGS/unit.tap)"
   t0=$SECONDS
   rc=0

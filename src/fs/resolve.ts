@@ -11,6 +11,7 @@ import { constants, existsSync, type BigIntStats } from "node:fs";
 import { Errno } from "../abi/constants.js";
 import { errnoOf, WasiError } from "../errors.js";
 import type { FsBackend } from "./backend.js";
+import { ExactNames, type Reached } from "./windows.js";
 
 /** Symlink expansions allowed in one resolution (Linux's MAXSYMLINKS). */
 export const MAX_SYMLINK_HOPS = 40;
@@ -56,6 +57,11 @@ export interface Resolved {
   readonly mustBeDir: boolean;
   /** Components of the final location below the start directory (for guest-visible paths). */
   readonly depth: number;
+  /**
+   * With Windows rules: `stat` is undefined because the host has the name only in another case
+   * (`FILE` for `file`); this is that entry's lstat. Creating the name is EEXIST (see windows.ts).
+   */
+  readonly caseVariant?: BigIntStats;
 }
 
 // Win32 takes these as devices with any extension, and with spaces before it ("NUL .txt").
@@ -68,12 +74,15 @@ const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
 export class Resolver {
   readonly #held: number[] = [];
   readonly #anchored: boolean;
+  /** With Windows rules: names must match the host's exactly, and what was reached must be inside. */
+  readonly #exact: ExactNames | undefined;
 
   constructor(
     private readonly fs: FsBackend,
     private readonly options: ResolveOptions,
   ) {
     this.#anchored = options.anchored === true;
+    this.#exact = options.windows ? new ExactNames(fs) : undefined;
   }
 
   get windows(): boolean {
@@ -100,18 +109,26 @@ export class Resolver {
     const pending = splitReversed(path);
     let mustBeDir = path.endsWith("/");
     let hops = 0;
+    /** With Windows rules: how many components of the stack were seen to be exact. */
+    let verified = 0;
 
     for (;;) {
       const component = pending.pop();
       if (component === undefined) {
         // The path ended on "." or ".." (or a link to a directory above): it names a directory itself.
-        return this.#directoryItself(here(), stack.length, mustBeDir);
+        return this.#checked(start, stack, undefined, this.#directoryItself(here(), stack.length, mustBeDir));
       }
       const last = pending.length === 0;
       if (component === ".") continue;
       if (component === "..") {
         if (stack.length === 0) throw new WasiError(Errno.NOTCAPABLE);
+        // With Windows rules, the directory left must have existed under exactly its name.
+        if (this.#exact !== undefined && stack.length > verified) {
+          this.#exact.check(start, stack, here(), "directory");
+          verified = stack.length;
+        }
         stack.pop();
+        verified = Math.min(verified, stack.length);
         anchors.pop(); // still held; released with the rest when the call ends
         continue;
       }
@@ -134,7 +151,7 @@ export class Resolver {
         st = this.fs.lstat(host);
       } catch (error) {
         const errno = errnoOf(error);
-        if (errno === Errno.NOENT && last) return this.#entry(here(), stack.length, component, undefined, mustBeDir);
+        if (errno === Errno.NOENT && last) return this.#checked(start, stack, undefined, this.#entry(here(), stack.length, component, undefined, mustBeDir));
         throw new WasiError(errno);
       }
 
@@ -153,7 +170,7 @@ export class Resolver {
         continue;
       }
 
-      if (last) return this.#entry(here(), stack.length, component, st, mustBeDir);
+      if (last) return this.#checked(start, stack, component, this.#entry(here(), stack.length, component, st, mustBeDir));
       if (!st.isDirectory()) throw new WasiError(Errno.NOTDIR);
       if (this.#anchored) {
         // A directory that could not be opened a moment ago: it changed under us. Look again.
@@ -163,6 +180,22 @@ export class Resolver {
       }
       stack.push(component);
     }
+  }
+
+  /**
+   * With Windows rules, `r` as the guest may see it: `stack` (and `name`, for an existing entry) must
+   * be exactly what the host has below `start` (windows.ts).
+   */
+  #checked(start: string, stack: readonly string[], name: string | undefined, r: Resolved): Resolved {
+    if (this.#exact === undefined) return r;
+    if (name === undefined || r.stat === undefined) {
+      // A new name, or a directory itself: the directories on the way must exist exactly.
+      this.#exact.check(start, stack, r.name === "." ? r.host : r.parent, "directory");
+      return r;
+    }
+    const reached: Reached = r.stat.isSymbolicLink() ? "link" : "entry";
+    if (!this.#exact.check(start, [...stack, name], r.host, reached)) return r;
+    return { ...r, stat: undefined, caseVariant: r.stat };
   }
 
   /** Opens a directory component as an anchor (held until release()); undefined if it is not one. */
