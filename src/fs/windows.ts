@@ -218,3 +218,53 @@ export function caseOnlyRename(
   if (a === undefined || b === undefined || a.dev !== b.dev || a.ino !== b.ino) return false;
   return from.parent === to.parent && foldCase(from.name) === foldCase(to.name);
 }
+
+let asideCount = 0;
+
+/**
+ * rename(from, to), where `to` is an existing non-directory (`replacing`) on Windows: MoveFileExW
+ * refuses to replace a file that has an open handle (EPERM), which Linux allows (the open file lives
+ * on, nameless). Node opens files with FILE_SHARE_DELETE, so the file can still be renamed: it is
+ * moved aside within its directory, `from` takes its name, and the moved file is unlinked (with
+ * POSIX delete semantics its name goes at once; under Wine it stays until the last handle closes).
+ * If a step fails, what was done is undone and the host's first error stands. Not atomic: for a
+ * moment `to` does not exist (another process could see that; the guest cannot).
+ */
+export function renameReplacing(fs: FsBackend, from: string, to: string, replacing: BigIntStats | undefined): void {
+  try {
+    fs.rename(from, to);
+    return;
+  } catch (error) {
+    if (process.platform !== "win32" || replacing === undefined || replacing.isDirectory()) throw error;
+    const errno = errnoOf(error);
+    if (errno !== Errno.PERM && errno !== Errno.ACCES && errno !== Errno.BUSY) throw error;
+    const aside = `${dirname(to)}/.run-wasi-replaced-${process.pid}-${++asideCount}`;
+    try {
+      fs.rename(to, aside);
+    } catch {
+      throw error;
+    }
+    try {
+      fs.rename(from, to);
+    } catch {
+      undo(() => fs.rename(aside, to));
+      throw error;
+    }
+    try {
+      fs.unlink(aside);
+    } catch {
+      // Could not remove it (read-only under Wine, say): put everything back as it was.
+      undo(() => fs.rename(to, from));
+      undo(() => fs.rename(aside, to));
+      throw error;
+    }
+  }
+}
+
+function undo(step: () => void): void {
+  try {
+    step();
+  } catch {
+    // Nothing more to do: the host refused to undo.
+  }
+}

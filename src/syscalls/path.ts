@@ -18,7 +18,7 @@ import { errnoOf, fail, WasiError } from "../errors.js";
 import { DirHandle, DIR_RIGHTS, FILE_RIGHTS, setPathTimes } from "../fs/dir.js";
 import { FileHandle } from "../fs/file.js";
 import { RaceLost, type Resolved } from "../fs/resolve.js";
-import { caseOnlyRename } from "../fs/windows.js";
+import { caseOnlyRename, renameReplacing } from "../fs/windows.js";
 import type { Handle } from "../handle.js";
 import { timesFromFlags } from "./fd.js";
 import type { Abi, Context, Impl, Syscalls } from "./context.js";
@@ -248,7 +248,7 @@ export function pathSyscalls(ctx: Context, abi: Abi): Syscalls {
       if (fromDir.readonly || toDir.readonly) return Errno.NOTCAPABLE;
       if (to.caseVariant && !caseOnlyRename(from, to)) return Errno.EXIST;
       if (to.stat?.isDirectory() && resolver.windows) fs.rmdir(to.host); // Windows will not replace a directory
-      fs.rename(from.host, to.host);
+      renameReplacing(fs, from.host, to.host, to.stat);
     },
 
     path_symlink(oldPtr, oldLen, fd, newPtr, newLen) {
