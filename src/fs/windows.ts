@@ -114,11 +114,14 @@ export class ExactNames {
       got = components(this.fs.realpath(host));
     } catch (error) {
       const errno = errnoOf(error);
+      // Gone since the resolver saw it (or its directory is no longer one): no such entry.
       if (errno === Errno.NOENT || errno === Errno.NOTDIR) throw new WasiError(Errno.NOENT);
       // Wine cannot give the final path of a path longer than MAX_PATH (UNKNOWN): look the names
       // up in their directories instead, one listing per component. (What this cannot see: a
       // Unix symlink on the way, under Wine; real Windows gives the final path.)
-      return this.#byListing(start, walked);
+      const code = (error as { code?: unknown } | null)?.code;
+      if (code === "UNKNOWN" || code === "ENAMETOOLONG") return this.#byListing(start, walked);
+      throw new WasiError(errno);
     }
     let verdict = classify(this.#root(start, false), walked, got);
     if (verdict !== "exact" && this.#cache) verdict = classify(this.#root(start, true), walked, got);
