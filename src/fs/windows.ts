@@ -224,43 +224,42 @@ export function caseOnlyRename(
 
 let asideCount = 0;
 
+/** What Windows answers when rename will not replace the target (open elsewhere; a directory). */
+const REFUSED_REPLACE: readonly Errno[] = [Errno.PERM, Errno.ACCES, Errno.BUSY, Errno.EXIST, Errno.NOTEMPTY];
+
 /**
- * rename(from, to), where `to` is an existing non-directory (`replacing`) on Windows: MoveFileExW
- * refuses to replace a file that has an open handle (EPERM), which Linux allows (the open file lives
- * on, nameless). Node opens files with FILE_SHARE_DELETE, so the file can still be renamed: it is
- * moved aside within its directory, `from` takes its name, and the moved file is unlinked (with
- * POSIX delete semantics its name goes at once; under Wine it stays until the last handle closes).
- * If a step fails, what was done is undone and the host's first error stands. Not atomic: for a
- * moment `to` does not exist (another process could see that; the guest cannot).
+ * rename(from, to), where `replacing` is the lstat of what `to` names now, if anything (an empty
+ * directory when `from` is one: path_rename checked). Windows will not replace a file that has an
+ * open handle (MoveFileExW: EPERM), nor a directory, both of which Linux does (an open file lives on,
+ * nameless). Node opens files with FILE_SHARE_DELETE, so the target can still be renamed: on win32
+ * it is moved aside within its directory, `from` takes its name, and the moved target is removed
+ * (with POSIX delete semantics its name goes at once; under Wine it stays until the last handle
+ * closes). If a step fails, the steps before it are undone and that step's error stands. Not atomic:
+ * for a moment `to` does not exist (another process could see that; the guest cannot).
  */
 export function renameReplacing(fs: FsBackend, from: string, to: string, replacing: BigIntStats | undefined): void {
   try {
     fs.rename(from, to);
     return;
   } catch (error) {
-    if (process.platform !== "win32" || replacing === undefined || replacing.isDirectory()) throw error;
-    const errno = errnoOf(error);
-    if (errno !== Errno.PERM && errno !== Errno.ACCES && errno !== Errno.BUSY) throw error;
-    const aside = `${dirname(to)}/.run-wasi-replaced-${process.pid}-${++asideCount}`;
-    try {
-      fs.rename(to, aside);
-    } catch {
-      throw error;
-    }
-    try {
-      fs.rename(from, to);
-    } catch {
-      undo(() => fs.rename(aside, to));
-      throw error;
-    }
-    try {
-      fs.unlink(aside);
-    } catch {
-      // Could not remove it (read-only under Wine, say): put everything back as it was.
-      undo(() => fs.rename(to, from));
-      undo(() => fs.rename(aside, to));
-      throw error;
-    }
+    if (process.platform !== "win32" || replacing === undefined || !REFUSED_REPLACE.includes(errnoOf(error))) throw error;
+  }
+  const aside = `${dirname(to)}/.run-wasi-replaced-${process.pid}-${++asideCount}`;
+  fs.rename(to, aside);
+  try {
+    fs.rename(from, to);
+  } catch (error) {
+    undo(() => fs.rename(aside, to));
+    throw error;
+  }
+  try {
+    if (replacing.isDirectory()) fs.rmdir(aside);
+    else fs.unlink(aside);
+  } catch (error) {
+    // Could not remove it (a read-only file under Wine, say): put everything back as it was.
+    undo(() => fs.rename(to, from));
+    undo(() => fs.rename(aside, to));
+    throw error;
   }
 }
 

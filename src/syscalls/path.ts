@@ -247,7 +247,6 @@ export function pathSyscalls(ctx: Context, abi: Abi): Syscalls {
       if (fromIsDir && `${to.host}/`.startsWith(`${from.host}/`)) return Errno.INVAL;
       if (fromDir.readonly || toDir.readonly) return Errno.NOTCAPABLE;
       if (to.caseVariant && !caseOnlyRename(from, to)) return Errno.EXIST;
-      if (to.stat?.isDirectory() && resolver.windows) fs.rmdir(to.host); // Windows will not replace a directory
       renameReplacing(fs, from.host, to.host, to.stat);
     },
 
