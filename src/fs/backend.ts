@@ -42,4 +42,6 @@ export interface FsBackend {
   link(existing: string, created: string): void;
   symlink(target: string, path: string): void;
   readlink(path: string): Buffer;
+  /** The canonical path of what `path` leads to, as the OS names it (on Windows, with the on-disk case). */
+  realpath(path: string): string;
 }

@@ -27,4 +27,5 @@ export const nodeBackend: FsBackend = {
   link: (existing, created) => fs.linkSync(existing, created),
   symlink: (target, path) => fs.symlinkSync(target, path),
   readlink: (path) => fs.readlinkSync(path, { encoding: "buffer" }),
+  realpath: (path) => fs.realpathSync.native(path),
 };

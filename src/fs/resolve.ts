@@ -14,6 +14,7 @@ import { Errno } from "../abi/constants.js";
 import { errnoOf, WasiError } from "../errors.js";
 import { AnchorCache, type Anchor } from "./anchors.js";
 import type { FsBackend } from "./backend.js";
+import { ExactNames, type Reached } from "./windows.js";
 
 /** Symlink expansions allowed in one resolution (Linux's MAXSYMLINKS). */
 export const MAX_SYMLINK_HOPS = 40;
@@ -77,6 +78,11 @@ export interface Resolved {
   readonly depth: number;
   /** Like `host`, but below the origin's realPath, with no links in it; undefined without one. */
   readonly realPath: string | undefined;
+  /**
+   * With Windows rules: `stat` is undefined because the host has the name only in another case
+   * (`FILE` for `file`); this is that entry's lstat. Creating the name is EEXIST (see windows.ts).
+   */
+  readonly caseVariant?: BigIntStats;
 }
 
 /** A kept anchor no longer leads where it was reached: the resolution starts again without them. */
@@ -94,6 +100,8 @@ export class Resolver {
   readonly #anchored: boolean;
   /** Directories kept open between calls, when walks are anchored. */
   readonly #kept: AnchorCache | undefined;
+  /** With Windows rules: names must match the host's exactly, and what was reached must be inside. */
+  readonly #exact: ExactNames | undefined;
 
   constructor(
     private readonly fs: FsBackend,
@@ -101,6 +109,7 @@ export class Resolver {
   ) {
     this.#anchored = options.anchored === true;
     this.#kept = this.#anchored ? new AnchorCache((fd) => this.#held.push(fd)) : undefined;
+    this.#exact = options.windows ? new ExactNames(fs) : undefined;
   }
 
   get windows(): boolean {
@@ -117,7 +126,8 @@ export class Resolver {
     const keeping = this.#kept !== undefined && start.realPath !== undefined;
     if (!keeping) return this.#walk(start.base(), undefined, path, follow);
     try {
-      return this.#viaKept(start, path, follow) ?? this.#walk(start.base(), start, path, follow);
+      // With Windows rules every resolution ends in the exact-name check of the walk.
+      return (this.#exact === undefined ? this.#viaKept(start, path, follow) : undefined) ?? this.#walk(start.base(), start, path, follow);
     } catch (error) {
       if (!(error instanceof StaleAnchor)) throw error;
       this.forgetOrigin(start.anchorId);
@@ -149,7 +159,7 @@ export class Resolver {
    * directory part is kept, as for the short way above.
    */
   locate(start: Origin, path: string): Omit<Resolved, "stat" | "mustBeDir"> | undefined {
-    if (this.#kept === undefined || start.realPath === undefined) return undefined;
+    if (this.#kept === undefined || start.realPath === undefined || this.#exact !== undefined) return undefined;
     try {
       return this.#keptParent(start, path);
     } catch (error) {
@@ -203,18 +213,26 @@ export class Resolver {
     const pending = splitReversed(path);
     let mustBeDir = path.endsWith("/");
     let hops = 0;
+    /** With Windows rules: how many components of the stack were seen to be exact. */
+    let verified = 0;
 
     for (;;) {
       const component = pending.pop();
       if (component === undefined) {
         // The path ended on "." or ".." (or a link to a directory above): it names a directory itself.
-        return this.#directoryItself(here(), origin, stack, mustBeDir);
+        return this.#checked(start, stack, undefined, this.#directoryItself(here(), origin, stack, mustBeDir));
       }
       const last = pending.length === 0;
       if (component === ".") continue;
       if (component === "..") {
         if (stack.length === 0) throw new WasiError(Errno.NOTCAPABLE);
+        // With Windows rules, the directory left must have existed under exactly its name.
+        if (this.#exact !== undefined && stack.length > verified) {
+          this.#exact.check(start, stack, here(), "directory");
+          verified = stack.length;
+        }
         stack.pop();
+        verified = Math.min(verified, stack.length);
         anchors.pop(); // still held; released with the rest when the call ends (or kept)
         checked.pop();
         keys.pop();
@@ -254,7 +272,7 @@ export class Resolver {
         throw new WasiError(errnoOf(error));
       }
       if (st === undefined) {
-        if (last) return this.#entry(here(), origin, stack, component, undefined, mustBeDir);
+        if (last) return this.#checked(start, stack, undefined, this.#entry(here(), origin, stack, component, undefined, mustBeDir));
         throw new WasiError(Errno.NOENT);
       }
 
@@ -273,7 +291,7 @@ export class Resolver {
         continue;
       }
 
-      if (last) return this.#entry(here(), origin, stack, component, st, mustBeDir);
+      if (last) return this.#checked(start, stack, component, this.#entry(here(), origin, stack, component, st, mustBeDir));
       if (!st.isDirectory()) throw new WasiError(Errno.NOTDIR);
       if (this.#anchored) {
         // A directory that could not be opened a moment ago: it changed under us. Look again.
@@ -298,6 +316,22 @@ export class Resolver {
       throw new StaleAnchor();
     }
     if (st.ino !== anchor.ino || st.dev !== anchor.dev || !st.isDirectory()) throw new StaleAnchor();
+  }
+
+  /**
+   * With Windows rules, `r` as the guest may see it: `stack` (and `name`, for an existing entry) must
+   * be exactly what the host has below `start` (windows.ts).
+   */
+  #checked(start: string, stack: readonly string[], name: string | undefined, r: Resolved): Resolved {
+    if (this.#exact === undefined) return r;
+    if (name === undefined || r.stat === undefined) {
+      // A new name, or a directory itself: the directories on the way must exist exactly.
+      this.#exact.check(start, stack, r.name === "." ? r.host : r.parent, "directory");
+      return r;
+    }
+    const reached: Reached = r.stat.isSymbolicLink() ? "link" : "entry";
+    if (!this.#exact.check(start, [...stack, name], r.host, reached)) return r;
+    return { ...r, stat: undefined, caseVariant: r.stat };
   }
 
   /** Opens a directory component as an anchor; undefined if it is not one. */

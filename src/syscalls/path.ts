@@ -18,6 +18,7 @@ import { errnoOf, fail, WasiError } from "../errors.js";
 import { DirHandle, DIR_RIGHTS, FILE_RIGHTS, setPathTimes } from "../fs/dir.js";
 import { FileHandle } from "../fs/file.js";
 import { RaceLost, type Resolved } from "../fs/resolve.js";
+import { caseOnlyRename, renameReplacing } from "../fs/windows.js";
 import type { Handle } from "../handle.js";
 import { timesFromFlags } from "./fd.js";
 import type { Abi, Context, Impl, Syscalls } from "./context.js";
@@ -118,6 +119,7 @@ export function pathSyscalls(ctx: Context, abi: Abi): Syscalls {
           if (oflags & Oflags.DIRECTORY) fail(Errno.INVAL); // as Linux and wasmtime: O_CREAT makes files only
           if (r.mustBeDir) fail(Errno.ISDIR);
           if (dir.readonly) fail(Errno.NOTCAPABLE);
+          if (r.caseVariant) fail(Errno.EXIST); // Windows: the name is taken in another case (fs/windows.ts)
           const handle = FileHandle.open(ctx, r.host, { read, write, truncate: false, fdflags }, undefined);
           return { handle, base: base & FILE_RIGHTS, inheriting };
         }
@@ -140,7 +142,7 @@ export function pathSyscalls(ctx: Context, abi: Abi): Syscalls {
         return { handle, base: base & FILE_RIGHTS, inheriting };
       } catch (error) {
         // The path changed between resolving and opening: resolve again.
-        const raced = error instanceof RaceLost || (st === undefined && errnoOf(error) === Errno.EXIST && !(oflags & Oflags.EXCL));
+        const raced = error instanceof RaceLost || (st === undefined && !r.caseVariant && errnoOf(error) === Errno.EXIST && !(oflags & Oflags.EXCL));
         if (!raced) throw error;
         if (attempt >= OPEN_ATTEMPTS) fail(Errno.AGAIN);
       }
@@ -167,6 +169,7 @@ export function pathSyscalls(ctx: Context, abi: Abi): Syscalls {
       const { dir, resolved: r } = lookup(fd, Rights.PATH_CREATE_DIRECTORY, pathPtr, pathLen, false);
       if (r.stat !== undefined) return Errno.EXIST;
       if (dir.readonly) return Errno.NOTCAPABLE;
+      if (r.caseVariant) return Errno.EXIST;
       fs.mkdir(r.host);
     },
 
@@ -229,6 +232,7 @@ export function pathSyscalls(ctx: Context, abi: Abi): Syscalls {
       if (target.stat !== undefined) return Errno.EXIST;
       if (target.mustBeDir) return Errno.NOENT;
       if (dir.readonly) return Errno.NOTCAPABLE;
+      if (target.caseVariant) return Errno.EXIST;
       // link() follows a symlink source on macOS, as CreateHardLink does on Windows (Node has no
       // linkat), which would hard-link whatever the link names, inside the sandbox or not. A link
       // is therefore "linked" by making another with the same text, on every host alike.
@@ -273,8 +277,8 @@ export function pathSyscalls(ctx: Context, abi: Abi): Syscalls {
       }
       if (fromIsDir && `${to.host}/`.startsWith(`${from.host}/`)) return Errno.INVAL;
       if (fromDir.readonly || toDir.readonly) return Errno.NOTCAPABLE;
-      if (to.stat?.isDirectory() && resolver.windows) fs.rmdir(to.host); // Windows will not replace a directory
-      fs.rename(from.host, to.host);
+      if (to.caseVariant && !caseOnlyRename(from, to)) return Errno.EXIST;
+      renameReplacing(fs, from.host, to.host, to.stat);
     },
 
     path_symlink(oldPtr, oldLen, fd, newPtr, newLen) {
@@ -288,6 +292,7 @@ export function pathSyscalls(ctx: Context, abi: Abi): Syscalls {
       if (r.stat !== undefined) return Errno.EXIST;
       if (r.mustBeDir) return Errno.NOENT;
       if (dir.readonly) return Errno.NOTCAPABLE;
+      if (r.caseVariant) return Errno.EXIST;
       fs.symlink(target, r.host);
     },
   };

@@ -7,6 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t, { type Test } from 'tap';
@@ -173,7 +174,8 @@ t.test('legacy spec: defaults and conversion to operations', async (t) => {
   t.same(spec.operations, [
     {
       type: 'run', args: ['a', 'b c'], env: { X: '1' },
-      preopens: [{ host: '/suite/fs-tests.dir', guest: '/' }, { host: '/suite/extra', guest: 'extra' }],
+      // Host paths in the host's own form (on Windows `Z:\\suite\\…` for `/suite/…`).
+      preopens: [{ host: path.resolve('/suite/fs-tests.dir'), guest: '/' }, { host: path.resolve('/suite/extra'), guest: 'extra' }],
     },
     { type: 'read', id: 'stdout', payload: 'out' },
     { type: 'read', id: 'stderr', payload: 'err' },
@@ -197,7 +199,7 @@ t.test('operation-based spec', async (t) => {
     ],
   }, '/s');
   t.same(spec.operations, [
-    { type: 'run', args: ['x'], env: {}, preopens: [{ host: '/s/r', guest: '/' }] },
+    { type: 'run', args: ['x'], env: {}, preopens: [{ host: path.resolve('/s/r'), guest: '/' }] },
     { type: 'read', id: 'stdout', payload: 'hi' },
     { type: 'read', id: 'stderr', payload: '' },
     { type: 'wait', exitCode: 1 },
@@ -286,7 +288,7 @@ t.test('pool: tests sharing a directory never overlap, others run in parallel', 
   const task = (lock: string) => ({
     locks: lock === '' ? [] : [lock],
     run: async () => {
-      if (lock !== '' && [...active].some((a) => a === lock || a.startsWith(`${lock}/`) || lock.startsWith(`${a}/`))) clashes.push(lock);
+      if (lock !== '' && [...active].some((a) => a === lock || a.startsWith(`${lock}${path.sep}`) || lock.startsWith(`${a}${path.sep}`))) clashes.push(lock);
       if (lock !== '') active.add(lock);
       running++;
       maxRunning = Math.max(maxRunning, running);
@@ -296,7 +298,8 @@ t.test('pool: tests sharing a directory never overlap, others run in parallel', 
       return lock;
     },
   });
-  const locks = ['/a', '/a', '/b', '', '/a/sub', '/b', '', '/a'];
+  // Absolute paths as the host writes them (the pool compares by path.sep).
+  const locks = ['/a', '/a', '/b', '', '/a/sub', '/b', '', '/a'].map((l) => (l === '' ? '' : path.resolve(l)));
   const results = await runPool(locks.map(task), 3);
   t.same(results, locks, 'results come back in list order');
   t.same(clashes, [], 'no two tasks with overlapping locks ran at once');

@@ -5,7 +5,7 @@ import t from "tap";
 import { errnoName } from "../../src/abi/constants.js";
 import { runEpoch, epochConfig, readReplay, writeReplay } from "./engine.js";
 import { newRoot, runFuzz } from "./fuzzer.js";
-import { buildWorld, checkCanary, checkCanaryFull, defaultBase, hostFds, leakedFds } from "./world.js";
+import { buildWorld, checkCanary, checkCanaryFull, defaultBase, fdCountingOff, hostFds, leakedFds } from "./world.js";
 
 const SEED = 20_240_601;
 const CALLS = 20_000;
@@ -15,6 +15,7 @@ t.test(`bounded run: ${CALLS} calls (seed ${SEED}), every property holds`, async
   // another; the first failure of each kind is shrunk and shown.
   const report = runFuzz({ seed: SEED, calls: CALLS, epochCalls: 2000, checkEvery: 20, keepGoing: true });
   for (const shown of report.firstOfKind.values()) t.comment(shown.text);
+  if (fdCountingOff) t.comment(`the fd-leak property is not checked here: ${fdCountingOff}`);
   t.same(
     report.failingEpochs.map((f) => `epoch ${f.epoch}: ${f.kind}${f.fn ? ` in ${f.fn}` : ""}: ${f.detail}`),
     [],
@@ -86,7 +87,7 @@ t.test("the canary check sees a canary file read, changed, or created beside", a
   t.equal(checkCanaryFull(world), undefined, "work inside scratch/ is not a canary change");
 });
 
-t.test("the fd-leak check sees a host fd left open", async (t) => {
+t.test("the fd-leak check sees a host fd left open", { skip: fdCountingOff }, async (t) => {
   const before = hostFds();
   t.ok(before.size > 0, "/proc/self/fd is readable");
   const fd = fs.openSync("/dev/null", "r");

@@ -5,7 +5,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { Errno, Rights, WASI } from "../../dist/index.js";
+import { Errno, Rights, WASI, type FsBackend } from "../../dist/index.js";
 
 export { Errno, Rights };
 
@@ -59,6 +59,10 @@ export interface GuestOptions {
   /** Passed to WASI; undefined leaves the platform default (on under Windows). */
   windowsPaths?: boolean;
   readonly?: boolean;
+  /** An existing directory to preopen instead of a fresh one (opts.files and the canary are not made). */
+  preopen?: string;
+  /** The host file-system backend (default: node:fs). */
+  fs?: FsBackend;
 }
 
 /**
@@ -67,10 +71,12 @@ export interface GuestOptions {
  *   sandbox/        the preopen (fd 3), with opts.files
  */
 export function guest(opts: GuestOptions = {}) {
-  const root = tempDir();
-  const sandbox = path.join(root, "sandbox");
-  fs.mkdirSync(sandbox);
-  fs.writeFileSync(path.join(root, "canary.txt"), "CANARY");
+  const root = opts.preopen !== undefined ? path.dirname(opts.preopen) : tempDir();
+  const sandbox = opts.preopen ?? path.join(root, "sandbox");
+  if (opts.preopen === undefined) {
+    fs.mkdirSync(sandbox);
+    fs.writeFileSync(path.join(root, "canary.txt"), "CANARY");
+  }
   for (const [name, content] of Object.entries(opts.files ?? {})) {
     const host = path.join(sandbox, name);
     if (content === null || name.endsWith("/")) fs.mkdirSync(host, { recursive: true });
@@ -81,6 +87,7 @@ export function guest(opts: GuestOptions = {}) {
     returnOnExit: true,
     preopens: { "/sandbox": opts.readonly ? { path: sandbox, readonly: true } : sandbox },
     ...(opts.windowsPaths !== undefined ? { windowsPaths: opts.windowsPaths } : {}),
+    ...(opts.fs !== undefined ? { fs: opts.fs } : {}),
     stdout: () => {},
     stderr: () => {},
   });

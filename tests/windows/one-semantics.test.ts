@@ -6,10 +6,12 @@
 // In the lane, a case may carry:
 //   todo  a known run-wasi difference still to fix: the case runs, and its assertion is a tap todo
 //   skip  a Wine gap: what Wine cannot show (real Windows behaves otherwise), with the reason
+// and on Windows (the lane included) `windows`: the answer run-wasi gives there by design, where
+// the host cannot give Linux's, with the reason.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import t from "tap";
-import { Errno, errnoName, FD, guest, lane, O, Rights, type Guest } from "./guest.js";
+import { Errno, errnoName, FD, guest, lane, O, onWindows, Rights, type Guest } from "./guest.js";
 
 const W = Rights.FD_READ | Rights.FD_WRITE;
 const DIR_RIGHTS = ((1n << 30n) - 1n) & ~(Rights.FD_WRITE | Rights.FD_ALLOCATE | Rights.FD_FILESTAT_SET_SIZE);
@@ -24,6 +26,8 @@ interface Case {
   /** In the lane: a known run-wasi difference (todo) or a Wine gap (skip). */
   laneTodo?: string;
   laneSkip?: string;
+  /** On Windows: run-wasi's deliberate answer where the host cannot give Linux's, and why. */
+  windows?: { want: string; why: string };
   /** Anywhere: why the case cannot run here. */
   skip?: string | false;
 }
@@ -34,6 +38,9 @@ const openE = (g: Guest, p: string, o: Parameters<Guest["open"]>[1] = {}) => {
   if (r.fd >= 0) g.close(r.fd);
   return e(r.errno);
 };
+
+const CASE_TAKEN = "Windows names are case-insensitive: the host cannot hold FILE beside file, so creating a "
+  + "case variant of an existing name is EEXIST (never the other file)";
 
 const cases: Case[] = [
   // Directories opened for writing or truncation.
@@ -90,17 +97,30 @@ const cases: Case[] = [
   { name: "path_rename(file, file/)", want: "NOTDIR", run: (g) => e(g.rename("file", "file/")) },
   { name: "path_rename(file, file)", want: "SUCCESS", run: (g) => e(g.rename("file", "file")) },
   {
+    // Windows refuses to replace a file with an open handle (MoveFileExW: EPERM, real Windows too);
+    // run-wasi moves it aside first (src/fs/windows.ts renameReplacing), so the guest gets Linux's
+    // answer: the new file under the name, and the held descriptor still on the old one.
     name: "path_rename over a file the guest holds open",
-    want: "SUCCESS",
+    want: "SUCCESS new hello",
+    run: (g) => {
+      fs.writeFileSync(path.join(g.sandbox, "new"), "new");
+      const held = g.open("file", { rights: W | Rights.FD_SEEK });
+      const r = g.rename("new", "file");
+      const old = g.read(held.fd).text;
+      g.close(held.fd);
+      return `${e(r)} ${fs.readFileSync(path.join(g.sandbox, "file"), "utf8")} ${old}`;
+    },
+  },
+  {
+    name: "path_rename over an open file leaves no other name once it is closed",
+    want: "SUCCESS dir,empty,file,full",
     run: (g) => {
       fs.writeFileSync(path.join(g.sandbox, "new"), "new");
       const held = g.open("file", { rights: W });
       const r = g.rename("new", "file");
       g.close(held.fd);
-      return e(r);
+      return `${e(r)} ${g.list().join(",")}`;
     },
-    laneTodo: "Windows: MoveFileExW(REPLACE_EXISTING) refuses to replace a file open elsewhere (EPERM), real Windows too; "
-      + "run-wasi passes EPERM through (path_rename could move the target aside first)",
   },
   // Links.
   { name: "path_link(dir, new)", want: "PERM", run: (g) => e(g.link("dir", "d2")) },
@@ -173,27 +193,26 @@ const cases: Case[] = [
     laneSkip: "Wine gap: delete-pending files (the name stays taken while a handle is open, EEXIST); libuv uses "
       + "POSIX delete semantics, which Windows 10 (1607+) on NTFS honours",
   },
-  // Names: case.
-  { name: "path_filestat_get(FILE) for file", want: "NOENT", run: (g) => e(g.stat("FILE").errno), laneTodo: caseTodo() },
-  { name: "path_open(DIR/inner) for dir/inner", want: "NOENT", run: (g) => openE(g, "DIR/inner"), laneTodo: caseTodo() },
+  // Names: case. run-wasi takes a name only as it is on disk (src/fs/windows.ts; more cases in
+  // exact-names.test.ts).
+  { name: "path_filestat_get(FILE) for file", want: "NOENT", run: (g) => e(g.stat("FILE").errno) },
+  { name: "path_open(DIR/inner) for dir/inner", want: "NOENT", run: (g) => openE(g, "DIR/inner") },
   {
     name: "path_open(FILE, O_CREAT|O_EXCL) beside file",
     want: "SUCCESS",
     run: (g) => openE(g, "FILE", { oflags: O.CREAT | O.EXCL, rights: W }),
-    laneTodo: caseTodo("EEXIST"),
+    windows: { want: "EXIST", why: CASE_TAKEN },
   },
-  { name: "path_create_directory(DIR) beside dir", want: "SUCCESS", run: (g) => e(g.mkdir("DIR")), laneTodo: caseTodo("EEXIST") },
+  { name: "path_create_directory(DIR) beside dir", want: "SUCCESS", run: (g) => e(g.mkdir("DIR")), windows: { want: "EXIST", why: CASE_TAKEN } },
   {
     name: "path_unlink_file(FILE) leaves file alone",
     want: "NOENT file",
     run: (g) => `${e(g.unlink("FILE"))}${g.list().includes("file") ? " file" : " (file removed)"}`,
-    laneTodo: caseTodo("SUCCESS, and file is gone"),
   },
   {
     name: "path_remove_directory(EMPTY) leaves empty alone",
     want: "NOENT empty",
     run: (g) => `${e(g.rmdir("EMPTY"))}${g.list().includes("empty") ? " empty" : " (empty removed)"}`,
-    laneTodo: caseTodo("SUCCESS, and empty is gone"),
   },
   {
     name: "path_rename(file, FILE): a case-only rename",
@@ -228,10 +247,6 @@ const cases: Case[] = [
   },
 ];
 
-function caseTodo(what = "success"): string {
-  return `Windows names are case-insensitive and run-wasi's resolver trusts the host's lstat (lane gives ${what}); `
-    + "src/fs/resolve.ts should confirm the exact name on case-insensitive hosts";
-}
 
 for (const c of cases) {
   const skip = c.skip || (lane && c.laneSkip) || false;
@@ -240,7 +255,9 @@ for (const c of cases) {
   // `ok` once run-wasi is fixed.
   t.test(c.name, { skip }, async (t) => {
     const g = guest({ files });
-    t.equal(c.run(g), c.want, `${c.name}: ${c.want}`, todo ? { todo } : {});
+    const want = onWindows && c.windows ? c.windows.want : c.want;
+    const why = onWindows && c.windows ? ` (Linux: ${c.want}; ${c.windows.why})` : "";
+    t.equal(c.run(g), want, `${c.name}: ${want}${why}`, todo ? { todo } : {});
     t.ok(g.outsideUntouched(), "nothing outside the preopen touched");
   });
 }
