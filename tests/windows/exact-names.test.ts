@@ -67,6 +67,7 @@ function caseInsensitive(base: FsBackend = nodeBackend): FsBackend {
   return {
     ...base,
     lstat: (p) => base.lstat(f(p)),
+    lstatIfExists: (p) => base.lstatIfExists(fold(p)),
     stat: (p) => base.stat(f(p)),
     open: (p, flags, mode) => base.open(fold(p), flags, mode),
     utimes: (p, a, m) => base.utimes(fold(p), a, m),
