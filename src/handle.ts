@@ -9,9 +9,10 @@ export type SeekWhence = "set" | "cur" | "end";
 
 /** One entry of a directory listing, as fd_readdir serves it. */
 export interface DirEntry {
-  /** The name's bytes exactly as the host gave them. */
-  readonly name: Uint8Array;
-  readonly type: Filetype;
+  /** The name as the host gave it: text when its bytes are valid UTF-8 (lighter), else the bytes. */
+  readonly name: string | Uint8Array;
+  /** Filled in lazily where the listing did not say, with `ino`. */
+  type?: Filetype;
   /** Filled in lazily: only entries actually served cost a stat. */
   ino?: bigint;
 }
@@ -70,6 +71,7 @@ export abstract class Handle {
   listing(_cookie: bigint): readonly DirEntry[] {
     return fail(Errno.NOTDIR);
   }
+  /** The entry's inode (a listing that leaves types out fills them in here too). */
   inodeOf(entry: DirEntry): bigint {
     return entry.ino ?? 0n;
   }

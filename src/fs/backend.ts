@@ -35,6 +35,11 @@ export interface FsBackend {
   utimes(path: string, atime: number, mtime: number): void;
   lutimes(path: string, atime: number, mtime: number): void;
   readdir(path: string): HostDirent[];
+  /**
+   * The names only, decoded as UTF-8: far lighter than a Dirent and a Buffer per name. A name that
+   * is not valid UTF-8 comes out with U+FFFD in it; callers then read the raw names with readdir.
+   */
+  readdirNames(path: string): string[];
   mkdir(path: string): void;
   rmdir(path: string): void;
   unlink(path: string): void;

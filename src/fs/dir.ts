@@ -57,9 +57,8 @@ export class DirHandle extends Handle implements Origin {
   readonly filetype = Filetype.DIRECTORY;
   readonly anchorId = nextAnchorId++;
   #listing: DirEntry[] | undefined;
-  /** The base the current listing call checked, and the same with a slash as bytes, for inodeOf. */
+  /** The base the current listing call checked, for the lstats of inodeOf. */
   #listingBase = "";
-  #listingPrefix = Buffer.alloc(0);
   #closed = false;
 
   /**
@@ -149,20 +148,19 @@ export class DirHandle extends Handle implements Origin {
     // Checked at every call, so that inodeOf below never looks through a directory that moved.
     const base = this.base();
     if (this.#listing === undefined || cookie === 0n) this.#listing = this.#read(base);
-    if (base !== this.#listingBase) {
-      this.#listingBase = base;
-      this.#listingPrefix = Buffer.from(`${base}/`);
-    }
+    this.#listingBase = base;
     return this.#listing;
   }
 
   override inodeOf(entry: DirEntry): bigint {
     if (entry.ino === undefined) {
       try {
-        const name = Buffer.from(entry.name.buffer, entry.name.byteOffset, entry.name.byteLength);
-        entry.ino = this.services.fs.lstat(Buffer.concat([this.#listingPrefix, name])).ino;
+        const st = this.services.fs.lstat(entryPath(this.#listingBase, entry.name));
+        entry.ino = st.ino;
+        entry.type ??= filetypeOf(st);
       } catch {
         entry.ino = 0n; // vanished since the listing was read
+        entry.type ??= Filetype.UNKNOWN;
       }
     }
     return entry.ino;
@@ -189,14 +187,21 @@ export class DirHandle extends Handle implements Origin {
   #read(base: string): DirEntry[] {
     const fs = this.services.fs;
     const entries: DirEntry[] = [
-      { name: Buffer.from("."), type: Filetype.DIRECTORY, ino: this.identity.ino },
-      { name: Buffer.from(".."), type: Filetype.DIRECTORY, ino: this.#parentInode(base) },
+      { name: ".", type: Filetype.DIRECTORY, ino: this.identity.ino },
+      { name: "..", type: Filetype.DIRECTORY, ino: this.#parentInode(base) },
     ];
+    // Names as text, their types and inodes looked up as they are served (inodeOf); if one name is
+    // not valid UTF-8, the raw bytes of all, with the types the host listed.
+    const names = fs.readdirNames(base);
+    if (!names.some((name) => name.includes("\uFFFD"))) {
+      for (const name of names) entries.push({ name });
+      return entries;
+    }
     for (const dirent of fs.readdir(base)) {
       let type = filetypeOf(dirent);
       if (type === Filetype.UNKNOWN) {
         try {
-          type = filetypeOf(fs.lstat(Buffer.concat([Buffer.from(`${base}/`), dirent.name])));
+          type = filetypeOf(fs.lstat(entryPath(base, dirent.name)));
         } catch {
           // Leave it unknown.
         }
@@ -205,6 +210,7 @@ export class DirHandle extends Handle implements Origin {
     }
     return entries;
   }
+
 }
 
 /** utimes (or lutimes, for a link itself) by host path, keeping the guest's nanoseconds. */
@@ -216,4 +222,10 @@ export function setPathTimes(services: DirServices, path: string, link: boolean,
   const m = mtim ?? current.mtim;
   (link ? fs.lutimes : fs.utimes)(path, seconds(a), seconds(m));
   times.remember(statOf(path), a, m);
+}
+
+/** The host path of an entry of the directory at `base`, by its name as text or as raw bytes. */
+function entryPath(base: string, name: string | Uint8Array): string | Buffer {
+  if (typeof name === "string") return `${base}/${name}`;
+  return Buffer.concat([Buffer.from(`${base}/`), name]);
 }

@@ -20,6 +20,7 @@ export const nodeBackend: FsBackend = {
   utimes: (path, atime, mtime) => fs.utimesSync(path, atime, mtime),
   lutimes: (path, atime, mtime) => fs.lutimesSync(path, atime, mtime),
   readdir: (path) => fs.readdirSync(path, { withFileTypes: true, encoding: "buffer" }) as unknown as HostDirent[],
+  readdirNames: (path) => fs.readdirSync(path),
   mkdir: (path) => fs.mkdirSync(path),
   rmdir: (path) => fs.rmdirSync(path),
   unlink: (path) => fs.unlinkSync(path),

@@ -20,6 +20,8 @@ export function timesFromFlags(atim: bigint, mtim: bigint, flags: number): [bigi
 }
 
 const direntScratch = new DataView(new ArrayBuffer(dirent.size));
+const encoder = new TextEncoder();
+const utf8Into = (text: string, into: Uint8Array): void => void encoder.encodeInto(text, into);
 const direntScratchBytes = new Uint8Array(direntScratch.buffer);
 
 export function fdSyscalls(ctx: Context, abi: Abi): Syscalls {
@@ -161,17 +163,17 @@ export function fdSyscalls(ctx: Context, abi: Abi): Syscalls {
       let used = 0;
       for (let i = Number(cookie < BigInt(entries.length) ? cookie : BigInt(entries.length)); i < entries.length && used < bufLen; i++) {
         const entry = entries[i]!;
-        encodeDirent(direntScratch, {
-          next: BigInt(i + 1),
-          ino: handle.inodeOf(entry),
-          namlen: entry.name.byteLength,
-          type: entry.type,
-        });
+        const name = entry.name;
+        const namlen = typeof name === "string" ? Buffer.byteLength(name) : name.byteLength;
+        const ino = handle.inodeOf(entry); // first: it may fill in the type
+        encodeDirent(direntScratch, { next: BigInt(i + 1), ino, namlen, type: entry.type ?? Filetype.UNKNOWN });
         const header = Math.min(dirent.size, bufLen - used);
         mem.bytes.set(direntScratchBytes.subarray(0, header), buf + used);
         used += header;
-        const nameBytes = Math.min(entry.name.byteLength, bufLen - used);
-        mem.bytes.set(entry.name.subarray(0, nameBytes), buf + used);
+        const nameBytes = Math.min(namlen, bufLen - used);
+        if (typeof name !== "string") mem.bytes.set(name.subarray(0, nameBytes), buf + used);
+        else if (nameBytes === namlen) utf8Into(name, mem.bytes.subarray(buf + used, buf + used + nameBytes));
+        else mem.bytes.set(Buffer.from(name).subarray(0, nameBytes), buf + used); // cut mid-character, as the bytes fall
         used += nameBytes;
       }
       mem.setU32(out, used);

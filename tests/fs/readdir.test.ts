@@ -126,12 +126,37 @@ t.test("names with non-ASCII UTF-8 are given as their bytes", async (t) => {
   }
 });
 
+t.test("a name cut by the end of the buffer is cut byte for byte, mid-character too", async (t) => {
+  const name = "日本語"; // 9 bytes, 3 per character
+  const s = sandbox({ files: { [name]: "" } });
+  const bytes = Buffer.from(name);
+  // ".", "..", then this entry's header: 24+1 + 24+2 + 24 = 75 bytes; then 1, 4 or 8 name bytes.
+  for (const cut of [1, 4, 8]) {
+    const r = s.readdir(3, 75 + cut, 0n);
+    t.equal(r.used, 75 + cut, `a ${75 + cut}-byte buffer is filled`);
+    t.same([...r.raw.subarray(75, 75 + cut)], [...bytes.subarray(0, cut)], `the first ${cut} bytes of the name`);
+  }
+  const whole = parseDirents(s.readdir(3, 4096, 0n).raw).entries;
+  t.same(Buffer.from(byName(whole).get(name)!.nameBytes), bytes, "and whole when it fits");
+});
+
+t.test("a name holding U+FFFD itself, beside plain names, is listed as it is", async (t) => {
+  const names = ["a\uFFFDb", "plain"];
+  const s = sandbox({ files: Object.fromEntries(names.map((n) => [n, ""])) });
+  const m = byName(parseDirents(s.readdir(3, 4096, 0n).raw).entries);
+  for (const n of names) t.same(Buffer.from(m.get(n)?.nameBytes ?? []), Buffer.from(n), n);
+});
+
 t.test("a host name that is not UTF-8 is listed byte for byte", { skip: needsByteNames }, async (t) => {
   const s = sandbox();
   const raw = Buffer.from([0x6e, 0xff, 0x6e]);
   fs.writeFileSync(Buffer.concat([Buffer.from(`${s.dir}/`), raw]), "");
   const entries = parseDirents(s.readdir(3, 4096, 0n).raw).entries;
   t.ok(entries.some((e) => Buffer.from(e.nameBytes).equals(raw)), "raw bytes survive");
+  fs.writeFileSync(path.join(s.dir, "beside"), "");
+  const again = parseDirents(s.readdir(3, 4096, 0n).raw).entries;
+  t.ok(again.some((e) => e.name === "beside"), "the names beside it are listed too");
+  t.ok(again.some((e) => Buffer.from(e.nameBytes).equals(raw)), "and it still byte for byte");
   t.equal(s.open(new Uint8Array(raw)).errno, E.ILSEQ, "though the guest cannot name it back (paths are UTF-8)");
 });
 

@@ -214,6 +214,10 @@ function narrowedBackend(root: string): FsBackend {
       inside(`${p}/x`);
       return nodeBackend.readdir(p);
     },
+    readdirNames: (p) => {
+      inside(`${p}/x`);
+      return nodeBackend.readdirNames(p);
+    },
     mkdir: guard(nodeBackend.mkdir, 0),
     rmdir: guard(nodeBackend.rmdir, 0),
     unlink: guard(nodeBackend.unlink, 0),

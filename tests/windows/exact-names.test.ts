@@ -73,6 +73,7 @@ function caseInsensitive(base: FsBackend = nodeBackend): FsBackend {
     utimes: (p, a, m) => base.utimes(fold(p), a, m),
     lutimes: (p, a, m) => base.lutimes(fold(p), a, m),
     readdir: (p) => base.readdir(fold(p)),
+    readdirNames: (p) => base.readdirNames(fold(p)),
     mkdir: (p) => base.mkdir(fold(p)),
     rmdir: (p) => base.rmdir(fold(p)),
     unlink: (p) => base.unlink(fold(p)),
