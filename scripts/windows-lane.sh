@@ -310,6 +310,16 @@ if wants unit; then
   # counting (/proc/self/fd is Linux's), POSIX pipes made non-blocking (stdio), windowsPaths: false.
   wnode "$LOGS/unit.tap" "$LOGS/unit.stderr" node_modules/tap/dist/esm/run.mjs -R tap --jobs="$JOBS" --timeout=600 "${excl[@]}" || rc=$?
   summary=$(grep -E '^# \{ total: ' "$LOGS/unit.tap" | tail -n 1 || true)
+  # Wine's CreateProcess now and then fails for a new node.exe ("spawn UNKNOWN"); tap's runner then
+  # dies without a summary. That one crash of the runner itself, not a test's failure, gets one more
+  # run, said so in the log; a second crash counts as a failure like any other.
+  if [ -z "$summary" ] && grep -q 'Error: spawn UNKNOWN' "$LOGS/unit.stderr"; then
+    say "unit: tap's runner died starting a node.exe (spawn UNKNOWN, a Wine hiccup): running the unit tests once more"
+    mv "$LOGS/unit.tap" "$LOGS/unit.first-try.tap"; mv "$LOGS/unit.stderr" "$LOGS/unit.first-try.stderr"
+    rc=0
+    wnode "$LOGS/unit.tap" "$LOGS/unit.stderr" node_modules/tap/dist/esm/run.mjs -R tap --jobs="$JOBS" --timeout=600 "${excl[@]}" || rc=$?
+    summary=$(grep -E '^# \{ total: ' "$LOGS/unit.tap" | tail -n 1 || true)
+  fi
   num() { local n; n=$(sed -nE "s/.*[{ ]$1: ([0-9]+).*/\\1/p" <<<"$summary"); echo "${n:-0}"; }
   if [ -n "$summary" ]; then
     up=$(num pass) uf=$(num fail) us=$(( $(num skip) + $(num todo) ))
