@@ -32,6 +32,13 @@ export interface OpenRequest {
   fdflags: number;
 }
 
+/** Read, write or both, and never through a last symlink. Truncating needs write access. */
+function accessFlags(request: OpenRequest): number {
+  const { O_RDONLY, O_WRONLY, O_RDWR } = constants;
+  const writing = request.write || request.truncate;
+  return (writing ? (request.read ? O_RDWR : O_WRONLY) : O_RDONLY) | O_NOFOLLOW;
+}
+
 export class FileHandle extends Handle {
   #position = 0;
   #closed = false;
@@ -43,9 +50,8 @@ export class FileHandle extends Handle {
    * resolved (device and inode), else RaceLost.
    */
   static open(services: FileServices, hostPath: string, request: OpenRequest, expected: BigIntStats | undefined): FileHandle {
-    const { O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_EXCL, O_TRUNC } = constants;
-    const writing = request.write || request.truncate;
-    let flags = (writing ? (request.read ? O_RDWR : O_WRONLY) : O_RDONLY) | O_NOFOLLOW;
+    const { O_CREAT, O_EXCL, O_TRUNC } = constants;
+    let flags = accessFlags(request);
     if (expected === undefined) flags |= O_CREAT | O_EXCL;
     else if (request.truncate) flags |= O_TRUNC;
     let fd: number;
@@ -56,15 +62,9 @@ export class FileHandle extends Handle {
       if (process.platform === "win32" && (error as { code?: unknown } | null)?.code === "EPERM") throw new WasiError(Errno.ACCES);
       throw error;
     }
-    try {
-      const st = services.fs.fstat(fd);
-      if (st.isDirectory()) throw new RaceLost();
-      if (expected !== undefined && (st.dev !== expected.dev || st.ino !== expected.ino)) throw new RaceLost();
-      return new FileHandle(services, fd, filetypeOf(st), request.fdflags & ~Fdflags.NONBLOCK);
-    } catch (error) {
-      services.fs.close(fd);
-      throw error;
-    }
+    const handle = FileHandle.#adopt(services, fd, request, (st) => expected === undefined || (st.dev === expected.dev && st.ino === expected.ino));
+    if (handle === undefined) throw new RaceLost();
+    return handle;
   }
 
   /**
@@ -72,29 +72,33 @@ export class FileHandle extends Handle {
    * followed); undefined for anything else (nothing there, a link, a directory), for the caller to
    * look at more closely.
    */
-  static openExisting(services: FileServices, hostPath: string, request: OpenRequest): FileHandle | undefined {
-    const { O_RDONLY, O_WRONLY, O_RDWR } = constants;
-    const flags = (request.write ? (request.read ? O_RDWR : O_WRONLY) : O_RDONLY) | O_NOFOLLOW;
+  static openExisting(services: FileServices, hostPath: string, request: OpenRequest & { truncate: false }): FileHandle | undefined {
     let fd: number;
     try {
-      fd = services.fs.open(hostPath, flags);
+      fd = services.fs.open(hostPath, accessFlags(request));
     } catch (error) {
       // Nothing there, a link, a directory: the long way looks closer and gives the errno.
       const errno = errnoOf(error);
       if (errno === Errno.NOENT || errno === Errno.LOOP || errno === Errno.ISDIR || errno === Errno.NOTDIR) return undefined;
       throw new WasiError(errno);
     }
+    return FileHandle.#adopt(services, fd, request, () => true);
+  }
+
+  /**
+   * A handle on the host descriptor `fd` if it holds a non-directory that `accept` takes; else, or
+   * if looking fails, `fd` is closed (and undefined returned, or the error thrown).
+   */
+  static #adopt(services: FileServices, fd: number, request: OpenRequest, accept: (st: BigIntStats) => boolean): FileHandle | undefined {
     try {
       const st = services.fs.fstat(fd);
-      if (st.isDirectory()) {
-        services.fs.close(fd);
-        return undefined;
-      }
-      return new FileHandle(services, fd, filetypeOf(st), request.fdflags & ~Fdflags.NONBLOCK);
+      if (!st.isDirectory() && accept(st)) return new FileHandle(services, fd, filetypeOf(st), request.fdflags & ~Fdflags.NONBLOCK);
     } catch (error) {
       services.fs.close(fd);
       throw error;
     }
+    services.fs.close(fd);
+    return undefined;
   }
 
   private readonly fs: FsBackend;
