@@ -7,42 +7,20 @@ import * as os from "node:os";
 import * as path from "node:path";
 import t from "tap";
 import { compileModule, VALIDATION_CACHE_MIN_BYTES, validationCacheDir } from "../../src/compile.js";
-
-const uleb = (n: number): number[] => {
-  const out: number[] = [];
-  do {
-    let byte = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (n !== 0);
-  return out;
-};
-const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
+import { watToWasm } from "../helpers/harness.js";
 
 /**
- * A module exporting `good` (returns 7), `bad` and a memory, padded past the cache's threshold with a custom
- * section. With `invalid`, bad's body leaves two values where its type says one: a validation error.
+ * A module exporting `good` (returns 7), `bad` and a memory, padded past the cache's threshold with
+ * a data segment. With `invalid`, bad's body leaves two values where its type says one: a
+ * validation error (wabt writes the binary without checking it).
  */
-function bigModule(invalid: boolean, badName = "bad"): Uint8Array<ArrayBuffer> {
-  const name = (s: string) => [...uleb(s.length), ...Buffer.from(s)];
-  const good = [0x00, 0x41, 0x07, 0x0b]; // no locals; i32.const 7; end
-  const bad = invalid ? [0x00, 0x41, 0x01, 0x41, 0x02, 0x0b] : [0x00, 0x41, 0x02, 0x0b];
-  const head = [
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, [0x01, 0x60, 0x00, 0x01, 0x7f]), // one type: () -> i32
-    ...section(3, [0x02, 0x00, 0x00]), // two functions of that type
-    ...section(5, [0x01, 0x00, 0x00]), // a memory, 0 pages (the CLI wants one exported)
-    ...section(7, [0x03, ...name("good"), 0x00, 0x00, ...name(badName), 0x00, 0x01, ...name("memory"), 0x02, 0x00]),
-    ...section(10, [0x02, ...uleb(good.length), ...good, ...uleb(bad.length), ...bad]),
-  ];
-  const padName = name("padding");
-  const padBytes = VALIDATION_CACHE_MIN_BYTES;
-  const custom = [0x00, ...uleb(padName.length + padBytes), ...padName];
-  const bytes = new Uint8Array(new ArrayBuffer(head.length + custom.length + padBytes));
-  bytes.set(head, 0);
-  bytes.set(custom, head.length);
-  return bytes;
+async function bigModule(invalid: boolean, badName = "bad"): Promise<Uint8Array<ArrayBuffer>> {
+  const bytes = await watToWasm(`(module
+    (memory (export "memory") ${VALIDATION_CACHE_MIN_BYTES / 65536})
+    (data (i32.const 0) "${"p".repeat(VALIDATION_CACHE_MIN_BYTES)}")
+    (func (export "good") (result i32) i32.const 7)
+    (func (export "${badName}") (result i32) ${invalid ? "i32.const 1 i32.const 2" : "i32.const 2"}))`);
+  return bytes as Uint8Array<ArrayBuffer>;
 }
 
 const scratch = () => fs.mkdtempSync(path.join(os.tmpdir(), "run-wasi-compile-"));
@@ -62,13 +40,14 @@ t.test("where the cache is", async (t) => {
 // Before any record is used: after that, V8 validates lazily for the rest of this process.
 t.test("an invalid module is refused at compile time, and never recorded", async (t) => {
   const dir = scratch();
-  t.throws(() => compileModule(bigModule(true), dir), WebAssembly.CompileError);
+  const invalid = await bigModule(true);
+  t.throws(() => compileModule(invalid, dir), WebAssembly.CompileError);
   t.same(records(dir), [], "nothing recorded");
 });
 
 t.test("a large valid module is recorded once, and runs the same from the record", async (t) => {
   const dir = scratch();
-  const bytes = bigModule(false);
+  const bytes = await bigModule(false);
   t.equal(run(compileModule(bytes, dir), "good"), 7);
   t.equal(records(dir).length, 1, "recorded after it validated");
   t.equal(run(compileModule(bytes, dir), "good"), 7, "compiled again from the record");
@@ -76,7 +55,7 @@ t.test("a large valid module is recorded once, and runs the same from the record
   t.equal(records(dir).length, 1, "still one record");
   // Validation is lazy in this process from now on: what compiles is no longer shown valid.
   const other = scratch();
-  const invalid = bigModule(true);
+  const invalid = await bigModule(true);
   t.doesNotThrow(() => compileModule(invalid, other), "compiles, its bad body not yet looked at");
   t.same(records(other), [], "and is not recorded");
 });
@@ -86,13 +65,13 @@ t.test("a small module or no cache directory: nothing is recorded", async (t) =>
   const small = new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);
   compileModule(small, dir);
   t.same(records(dir), [], "below the threshold");
-  t.equal(run(compileModule(bigModule(false), undefined), "good"), 7, "no cache: compiled as usual");
+  t.equal(run(compileModule(await bigModule(false), undefined), "good"), 7, "no cache: compiled as usual");
 });
 
 t.test("a wrong record only moves the error to the bad function's first call (the CLI, a fresh process)", async (t) => {
   // In a fresh process, so that the record is what switches validation to lazy. `_start` is the
   // invalid function; a stale or forged record for these bytes is planted in the cache.
-  const invalid = bigModule(true, "_start");
+  const invalid = await bigModule(true, "_start");
   const dir = scratch();
   const file = path.join(dir, "invalid.wasm");
   fs.writeFileSync(file, invalid);
@@ -115,5 +94,5 @@ t.test("a wrong record only moves the error to the bad function's first call (th
 t.test("a cache that cannot be written changes nothing", async (t) => {
   const file = path.join(scratch(), "not-a-directory");
   fs.writeFileSync(file, "");
-  t.equal(run(compileModule(bigModule(false), file), "good"), 7);
+  t.equal(run(compileModule(await bigModule(false), file), "good"), 7);
 });
