@@ -57,17 +57,16 @@ export function pathSyscalls(ctx: Context, abi: Abi): Syscalls {
   }
 
   /**
-   * A plain path in a kept directory of a writable `fd`, for mkdir, rmdir and unlink on Linux: the
-   * host call itself says what was there, and Linux's answers (EEXIST, ENOTDIR, EISDIR, ENOENT,
-   * ENOTEMPTY) are the ones run-wasi gives everywhere. Undefined: resolve the long way.
+   * The directory behind `fd` (with `rights`) and the guest path, for mkdir, rmdir and unlink; with
+   * `direct`, on Linux, the host path of a plain path in a kept directory of a writable `fd`: there
+   * the host call itself says what was there, and Linux's answers (EEXIST, ENOTDIR, EISDIR, ENOENT,
+   * ENOTEMPTY) are the ones run-wasi gives everywhere. Without it, resolve `path` the long way.
    */
-  function directly(fd: number, rights: bigint, pathPtr: number, pathLen: number) {
-    if (process.platform !== "linux") return undefined;
+  function target(fd: number, rights: bigint, pathPtr: number, pathLen: number) {
     const dir = asDir(dirDescriptor(fd, rights).handle);
-    if (dir.readonly) return undefined;
     const path = mem.string(pathPtr, pathLen);
-    const place = resolver.locate(dir, path);
-    return place && { dir, path, host: place.host };
+    const direct = process.platform === "linux" && !dir.readonly ? resolver.locate(dir, path)?.host : undefined;
+    return { dir, path, direct };
   }
 
   function existing(r: Resolved): BigIntStats {
@@ -164,9 +163,9 @@ export function pathSyscalls(ctx: Context, abi: Abi): Syscalls {
     },
 
     path_create_directory(fd: number, pathPtr: number, pathLen: number) {
-      const direct = directly(fd, Rights.PATH_CREATE_DIRECTORY, pathPtr, pathLen);
-      if (direct !== undefined) return fs.mkdir(direct.host);
-      const { dir, resolved: r } = lookup(fd, Rights.PATH_CREATE_DIRECTORY, pathPtr, pathLen, false);
+      const { dir, path, direct } = target(fd, Rights.PATH_CREATE_DIRECTORY, pathPtr, pathLen);
+      if (direct !== undefined) return fs.mkdir(direct);
+      const r = resolver.resolve(dir, path, false);
       if (r.stat !== undefined) return Errno.EXIST;
       if (dir.readonly) return Errno.NOTCAPABLE;
       if (r.caseVariant) return Errno.EXIST;
@@ -174,13 +173,13 @@ export function pathSyscalls(ctx: Context, abi: Abi): Syscalls {
     },
 
     path_remove_directory(fd: number, pathPtr: number, pathLen: number) {
-      const direct = directly(fd, Rights.PATH_REMOVE_DIRECTORY, pathPtr, pathLen);
+      const { dir, path, direct } = target(fd, Rights.PATH_REMOVE_DIRECTORY, pathPtr, pathLen);
       if (direct !== undefined) {
-        fs.rmdir(direct.host);
-        resolver.forgetPlace(direct.dir, direct.path);
+        fs.rmdir(direct);
+        resolver.forgetPlace(dir, path);
         return;
       }
-      const { dir, resolved: r } = lookup(fd, Rights.PATH_REMOVE_DIRECTORY, pathPtr, pathLen, false);
+      const r = resolver.resolve(dir, path, false);
       if (r.name === ".") return Errno.INVAL; // rmdir of "." (or of "x/..") is EINVAL in POSIX
       if (r.stat === undefined) return Errno.NOENT;
       if (!r.stat.isDirectory()) return Errno.NOTDIR;
@@ -190,9 +189,9 @@ export function pathSyscalls(ctx: Context, abi: Abi): Syscalls {
     },
 
     path_unlink_file(fd: number, pathPtr: number, pathLen: number) {
-      const direct = directly(fd, Rights.PATH_UNLINK_FILE, pathPtr, pathLen);
-      if (direct !== undefined) return fs.unlink(direct.host);
-      const { dir, resolved: r } = lookup(fd, Rights.PATH_UNLINK_FILE, pathPtr, pathLen, false);
+      const { dir, path, direct } = target(fd, Rights.PATH_UNLINK_FILE, pathPtr, pathLen);
+      if (direct !== undefined) return fs.unlink(direct);
+      const r = resolver.resolve(dir, path, false);
       if (r.name === ".") return Errno.ISDIR;
       if (r.stat === undefined) return Errno.NOENT;
       if (r.stat.isDirectory()) return Errno.ISDIR;
