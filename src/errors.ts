@@ -8,6 +8,12 @@ export class WasiError extends Error {
   }
 }
 
+/** What was opened is not what was resolved: the path changed in between. Callers resolve again. */
+export class RaceLost extends Error {}
+
+/** A kept directory is no longer where it was reached: the resolution starts again without them. */
+export class StaleAnchor extends Error {}
+
 /** Signals proc_exit (and a fatal proc_raise); passes through the wrapper to start(). */
 export class ProcExit extends Error {
   constructor(readonly code: number) {

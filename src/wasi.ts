@@ -9,7 +9,8 @@ import { FdTable } from "./fds.js";
 import type { FsBackend } from "./fs/backend.js";
 import { DirHandle } from "./fs/dir.js";
 import { nodeBackend } from "./fs/node.js";
-import { anchoringAvailable, Resolver } from "./fs/resolve.js";
+import { hostCapabilities } from "./fs/host.js";
+import { Resolver } from "./fs/resolve.js";
 import { TimesOverlay } from "./fs/times.js";
 import { GuestMemory, utf8 } from "./memory.js";
 import { stdinHandle, stdoutHandle, type StdinOption, type StdoutOption } from "./stdio.js";
@@ -123,16 +124,16 @@ export class WASI {
     this.#returnOnExit = options.returnOnExit ?? true;
 
     const backend = options.fs ?? nodeBackend;
-    // On Windows the rules are the sandbox itself: they cannot be turned off there.
-    const windows = process.platform === "win32" || options.windowsPaths === true;
+    const host = hostCapabilities(backend, options.windowsPaths);
     const ctx: Context = {
       memory: this.#memory,
       fds: this.#fds,
       args: encodeArgs(options.args),
       env: encodeEnv(options.env),
       fs: backend,
-      resolver: new Resolver(backend, { windows, anchored: anchoringAvailable }),
+      resolver: new Resolver(backend, host),
       times: new TimesOverlay(),
+      host,
     };
 
     const stdio = [
@@ -144,14 +145,14 @@ export class WASI {
       const tty = "isTty" in handle && handle.isTty === true;
       this.#fds.set(fd, { handle, rightsBase: stdioRights(fd === 0 ? "in" : "out", tty), rightsInheriting: 0n });
     });
-    for (const [guestPath, host] of Object.entries(validatePreopens(options.preopens, backend))) {
+    for (const [guestPath, preopen] of Object.entries(validatePreopens(options.preopens, backend))) {
       let handle: DirHandle;
       try {
-        handle = DirHandle.open(ctx, host.path, host.readonly === true, { root: true }, undefined, host.path);
+        handle = DirHandle.open(ctx, preopen.path, { readonly: preopen.readonly === true, place: { root: true } });
       } catch (error) {
         closeAll(this.#fds); // the preopens opened so far
         const code = (error as { code?: string }).code ?? String(error);
-        throw new Error(`preopen ${JSON.stringify(guestPath)}: cannot open host directory ${host.path} (${code})`);
+        throw new Error(`preopen ${JSON.stringify(guestPath)}: cannot open host directory ${preopen.path} (${code})`);
       }
       this.#fds.add({
         handle,
@@ -256,7 +257,7 @@ export class WASI {
     };
     const imports = Object.create(null) as Record<ImportName, (...args: never[]) => number>;
     for (const name of importNames) {
-      imports[name] = this.#wrap(name, impls[name] ?? (() => Errno.NOSYS), tracer);
+      imports[name] = this.#wrap(name, impls[name] ?? (() => Errno.NOSYS), ctx.resolver, tracer);
     }
     return imports;
   }
@@ -266,7 +267,7 @@ export class WASI {
    * memory views, run, and turn anything thrown into an errno. Only proc_exit's sentinel leaves.
    * It takes a fixed nine arguments (path_open's count) so that a call allocates nothing.
    */
-  #wrap(name: ImportName, impl: Impl, tracer: Tracer | undefined): (...args: never[]) => number {
+  #wrap(name: ImportName, impl: Impl, resolver: Resolver, tracer: Tracer | undefined): (...args: never[]) => number {
     const params = signatures[name].params;
     if (params.length > MAX_PARAMS) throw new Error(`${name}: more than ${MAX_PARAMS} parameters`);
     const [d0, d1, d2, d3, d4, d5, d6, d7, d8] = Array.from({ length: MAX_PARAMS }, (_, i) =>
@@ -284,6 +285,9 @@ export class WASI {
       } catch (error) {
         if (isProcExit(error)) throw error;
         return errnoOf(error);
+      } finally {
+        // The directories the call's resolutions held open, however it ended.
+        resolver.release();
       }
     }
     if (!tracer) return run;

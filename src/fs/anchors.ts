@@ -1,80 +1,98 @@
-// Directory anchors kept between calls (Linux). The descriptor-anchored walk opens every directory
-// component of a path; a program that works in one deep directory would open the same chain again
-// on every call. The resolver keeps those descriptors here instead, keyed by where they were
-// reached from (a directory the guest holds) and the components walked below it.
+// Directories kept open between calls: the one cache in front of the resolver's walk (Linux).
 //
-// A kept anchor is only a shortcut: before the resolver looks anything up through one, it checks
-// that the path it was reached by still leads to it (see Resolver), so a directory renamed, removed
-// or replaced since, by the guest or by anyone else, is walked afresh.
+// The descriptor-anchored walk opens every directory component of a path. A program that works in
+// a deep tree would open the same chains again on every call, so the walk files each directory it
+// opens here, by the directory the guest started from (its origin) and the components walked below
+// it, and takes it from here next time instead of opening it again.
+//
+// A kept directory is only a shortcut: before anything is looked up through one, the kernel's own
+// name for it (readlink of /proc/self/fd/N, which follows nothing) must still be the origin's path
+// followed by exactly those components (see Resolver). Renamed, removed or moved away since, by the
+// guest or anyone else, and it is dropped and the walk opens the path afresh.
+//
+// Sized by use: a directory is held only once a walk has passed through it, up to a bound per
+// instance; past it, the one least recently used goes (CLOCK).
 
-/** How many directories are kept open at most, per WASI instance. */
-export const ANCHOR_CAPACITY = 64;
+/** How many directories one WASI instance keeps open between calls, at most. */
+export const KEPT_DIRECTORIES_MAX = 1024;
 
 export interface Anchor {
   /** O_PATH descriptor of the directory. */
   readonly fd: number;
-  readonly dev: bigint;
-  readonly ino: bigint;
-  /** Which origin it belongs to (see Origin.anchorId). */
+  /** The origin it was reached from (Origin.anchorId). */
   readonly origin: number;
-}
-
-interface Entry {
-  readonly anchor: Anchor;
-  /** When it was last used, on the cache's own clock: eviction takes the least recent. */
-  used: number;
+  /** The components walked from the origin, joined by "/". */
+  readonly key: string;
+  /** What readlink of its descriptor must say for it to be used: the origin's real path + "/" + key. */
+  readonly expected: Buffer;
+  /** Used since the clock hand last passed it. */
+  used: boolean;
 }
 
 export class AnchorCache {
-  readonly #entries = new Map<string, Entry>();
-  #clock = 0;
+  readonly #byOrigin = new Map<number, Map<string, Anchor>>();
+  /** Every kept anchor, in the order the clock hand visits them. */
+  readonly #ring = new Set<Anchor>();
 
   /**
    * @param retire receives each descriptor the cache lets go of. It may still be in use by the
    * call in progress, so it is closed when that call ends, not here.
    */
-  constructor(private readonly retire: (fd: number) => void) {}
+  constructor(
+    private readonly retire: (fd: number) => void,
+    private readonly capacity = KEPT_DIRECTORIES_MAX,
+  ) {}
 
-  get(key: string): Anchor | undefined {
-    const entry = this.#entries.get(key);
-    if (entry === undefined) return undefined;
-    entry.used = ++this.#clock;
-    return entry.anchor;
+  /** The anchors kept for one origin, for the walk to look its components up in. */
+  of(origin: number): ReadonlyMap<string, Anchor> | undefined {
+    return this.#byOrigin.get(origin);
   }
 
-  /** Keeps `anchor` under `key`; the cache owns its descriptor from now on. */
-  put(key: string, anchor: Anchor): void {
-    const old = this.#entries.get(key);
-    if (old !== undefined) this.retire(old.anchor.fd);
-    else if (this.#entries.size >= ANCHOR_CAPACITY) this.#evictOne();
-    this.#entries.set(key, { anchor, used: ++this.#clock });
+  get size(): number {
+    return this.#ring.size;
   }
 
-  /** Lets go of the anchors for which `drop` is true. */
-  forget(drop: (anchor: Anchor, key: string) => boolean): void {
-    for (const [key, entry] of this.#entries) {
-      if (drop(entry.anchor, key)) {
-        this.#entries.delete(key);
-        this.retire(entry.anchor.fd);
-      }
-    }
+  /** Keeps `anchor`; the cache owns its descriptor from now on. */
+  put(anchor: Anchor): void {
+    let kept = this.#byOrigin.get(anchor.origin);
+    if (kept === undefined) this.#byOrigin.set(anchor.origin, (kept = new Map()));
+    const old = kept.get(anchor.key);
+    if (old !== undefined) this.drop(old);
+    else if (this.#ring.size >= this.capacity) this.#evictOne();
+    kept.set(anchor.key, anchor);
+    this.#ring.add(anchor);
   }
 
-  #evictOne(): void {
-    let oldestKey: string | undefined;
-    let oldest = Infinity;
-    for (const [key, entry] of this.#entries) {
-      if (entry.used < oldest) {
-        oldest = entry.used;
-        oldestKey = key;
-      }
-    }
-    if (oldestKey === undefined) return;
-    this.retire(this.#entries.get(oldestKey)!.anchor.fd);
-    this.#entries.delete(oldestKey);
+  /** Lets go of one anchor (found stale). */
+  drop(anchor: Anchor): void {
+    if (!this.#ring.delete(anchor)) return;
+    const kept = this.#byOrigin.get(anchor.origin);
+    kept?.delete(anchor.key);
+    if (kept?.size === 0) this.#byOrigin.delete(anchor.origin);
+    this.retire(anchor.fd);
+  }
+
+  /** Lets go of every anchor reached from `origin` (which is being closed). */
+  forgetOrigin(origin: number): void {
+    const kept = this.#byOrigin.get(origin);
+    if (kept === undefined) return;
+    for (const anchor of [...kept.values()]) this.drop(anchor);
   }
 
   clear(): void {
-    this.forget(() => true);
+    for (const anchor of [...this.#ring]) this.drop(anchor);
+  }
+
+  #evictOne(): void {
+    // Each anchor used since the hand last passed gets a second chance, at the back of the ring.
+    for (const anchor of this.#ring) {
+      if (!anchor.used) {
+        this.drop(anchor);
+        return;
+      }
+      anchor.used = false;
+      this.#ring.delete(anchor);
+      this.#ring.add(anchor);
+    }
   }
 }

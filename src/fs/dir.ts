@@ -2,11 +2,12 @@
 import { constants, type BigIntStats } from "node:fs";
 import { Errno, Filetype, Rights } from "../abi/constants.js";
 import type { FilestatValue } from "../abi/layouts.js";
-import { errnoOf, fail, WasiError } from "../errors.js";
+import { fail, RaceLost, WasiError } from "../errors.js";
 import { Handle, type DirEntry } from "../handle.js";
 import type { FsBackend } from "./backend.js";
 import { seconds } from "./file.js";
-import { anchoringAvailable, PROC_FD, RaceLost, type Origin, type Resolver } from "./resolve.js";
+import { descriptorName, O_DIRECTORY, O_NOFOLLOW, type HostCapabilities } from "./host.js";
+import type { Origin, Resolver } from "./resolve.js";
 import { filetypeOf } from "./stat.js";
 import type { TimesOverlay } from "./times.js";
 
@@ -37,10 +38,8 @@ export interface DirServices {
   readonly fs: FsBackend;
   readonly resolver: Resolver;
   readonly times: TimesOverlay;
+  readonly host: HostCapabilities;
 }
-
-const O_DIRECTORY = constants.O_DIRECTORY ?? 0;
-const O_NOFOLLOW = constants.O_NOFOLLOW ?? 0;
 
 /** Where a directory sits, for the ".." entry of its listing. */
 export interface DirPlace {
@@ -53,6 +52,14 @@ export interface DirPlace {
 /** Tells DirHandles apart for the resolver's kept anchors (descriptor numbers are reused). */
 let nextAnchorId = 0;
 
+export interface DirOpenOptions {
+  /** Nothing beneath may change. */
+  readonly readonly: boolean;
+  readonly place: DirPlace;
+  /** The resolver's lstat of it, which what is opened must match (else RaceLost). */
+  readonly expected?: BigIntStats;
+}
+
 export class DirHandle extends Handle implements Origin {
   readonly filetype = Filetype.DIRECTORY;
   readonly anchorId = nextAnchorId++;
@@ -63,29 +70,25 @@ export class DirHandle extends Handle implements Origin {
 
   /**
    * Opens the directory at `hostPath` (every component of it checked by the resolver) and holds a
-   * host descriptor on it. `expected`, the resolver's lstat, must match what was opened, or the
-   * path changed in between: RaceLost. `realPath`, where known, names it without links (from the
-   * preopen's real path): the resolver keeps anchors below such a directory.
+   * host descriptor on it. What is opened must be a directory, and the one the resolver saw where
+   * `expected` is given, or the path changed in between: RaceLost.
    */
-  static open(
-    services: DirServices,
-    hostPath: string,
-    readonly: boolean,
-    place: DirPlace,
-    expected?: BigIntStats,
-    realPath?: string,
-  ): DirHandle {
+  static open(services: DirServices, hostPath: string, options: DirOpenOptions): DirHandle {
     const fd = services.fs.open(hostPath, constants.O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
     try {
       const st = services.fs.fstat(fd);
+      const { expected } = options;
       if (!st.isDirectory()) throw new RaceLost();
       if (expected && (st.dev !== expected.dev || st.ino !== expected.ino)) throw new RaceLost();
-      return new DirHandle(services, hostPath, fd, st, readonly, place, realPath);
+      return new DirHandle(services, hostPath, fd, st, options.readonly, options.place);
     } catch (error) {
       services.fs.close(fd);
       throw error;
     }
   }
+
+  /** The kernel's name for the directory, once read (undefined: not known, nothing kept below it). */
+  #realPath: Buffer | undefined | null = null;
 
   private constructor(
     readonly services: DirServices,
@@ -95,7 +98,6 @@ export class DirHandle extends Handle implements Origin {
     /** Nothing beneath may change. */
     readonly readonly: boolean,
     readonly place: DirPlace,
-    readonly realPath: string | undefined,
   ) {
     super();
   }
@@ -117,17 +119,31 @@ export class DirHandle extends Handle implements Origin {
    */
   base(): string {
     if (this.#closed) throw new WasiError(Errno.BADF);
-    if (anchoringAvailable) return `${PROC_FD}/${this.hostFd}`;
+    const fdPaths = this.services.host.fdPaths;
+    if (fdPaths !== undefined) return `${fdPaths}/${this.hostFd}`;
     let st: BigIntStats;
     try {
       st = this.services.fs.stat(this.hostPath);
-    } catch (error) {
-      const errno = errnoOf(error);
+    } catch {
       // Gone, or something else stands on the path now: for the guest, its directory is gone.
-      throw new WasiError(errno === Errno.NOTDIR || errno === Errno.LOOP ? Errno.NOENT : errno);
+      throw new WasiError(Errno.NOENT);
     }
     if (st.dev !== this.identity.dev || st.ino !== this.identity.ino) throw new WasiError(Errno.NOENT);
     return this.hostPath;
+  }
+
+  /**
+   * What the kernel calls this directory now (readlink of /proc/self/fd/N: an absolute path with no
+   * link in it), read once and again when `fresh`; undefined where descriptors cannot be named, or
+   * when the name is not a plain absolute path (a removed directory's ends in " (deleted)").
+   */
+  realPath(fresh: boolean): Buffer | undefined {
+    if (this.#realPath !== null && !fresh) return this.#realPath;
+    const fdPaths = this.services.host.fdPaths;
+    let name = fdPaths === undefined || this.#closed ? undefined : descriptorName(fdPaths, this.hostFd);
+    if (name !== undefined && (name[0] !== 0x2f || name.toString("latin1").endsWith(" (deleted)"))) name = undefined;
+    this.#realPath = name;
+    return name;
   }
 
   override stat(): FilestatValue {
@@ -176,7 +192,7 @@ export class DirHandle extends Handle implements Origin {
 
   #parentInode(base: string): bigint {
     if (this.place.root) return this.identity.ino;
-    const parent = anchoringAvailable ? `${base}/..` : this.place.parentPath;
+    const parent = this.services.host.fdPaths !== undefined ? `${base}/..` : this.place.parentPath;
     try {
       return parent === undefined ? this.identity.ino : this.services.fs.stat(parent).ino;
     } catch {

@@ -7,10 +7,9 @@
 import { constants, type BigIntStats } from "node:fs";
 import { Errno, Fdflags, Filetype } from "../abi/constants.js";
 import type { FilestatValue } from "../abi/layouts.js";
-import { errnoOf, fail, WasiError } from "../errors.js";
+import { errnoOf, fail, RaceLost, WasiError } from "../errors.js";
 import { Handle, type SeekWhence } from "../handle.js";
 import type { FsBackend } from "./backend.js";
-import { RaceLost } from "./resolve.js";
 import { filetypeOf } from "./stat.js";
 import type { TimesOverlay } from "./times.js";
 

@@ -27,6 +27,25 @@ import { Errno } from "../abi/constants.js";
 import { errnoOf, WasiError } from "../errors.js";
 import type { FsBackend } from "./backend.js";
 
+// Win32 takes these as devices with any extension, and with spaces before it ("NUL .txt").
+const DEVICE_NAME = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³]|conin\$|conout\$) *(\..*)?$/i;
+// eslint-disable-next-line no-control-regex
+const FORBIDDEN_CHAR = /[\\:*?"<>|\x00-\x1f]/;
+
+/**
+ * Whether Windows would read a path component as some other path: a separator `\`, a drive or
+ * stream `:`, a wildcard, a control character, a device name, or a trailing dot or space (which
+ * Win32 strips).
+ */
+export function refusedOnWindows(name: string): boolean {
+  return FORBIDDEN_CHAR.test(name) || DEVICE_NAME.test(name) || /[. ]$/.test(name);
+}
+
+/** Whether a symlink's text is absolute to Windows (a drive, `C:`), beyond a leading `/`. */
+export function absoluteOnWindows(target: string): boolean {
+  return /^[a-zA-Z]:/.test(target);
+}
+
 /** What the canonical path of a resolution says about it. */
 export type Verdict =
   /** The path names exactly what the guest asked for. */

@@ -14,14 +14,14 @@ import {
   Rights,
 } from "../abi/constants.js";
 import { encodeFilestat } from "../abi/layouts.js";
-import { errnoOf, fail, WasiError } from "../errors.js";
+import { errnoOf, fail, RaceLost, WasiError } from "../errors.js";
 import { DirHandle, DIR_RIGHTS, FILE_RIGHTS, setPathTimes } from "../fs/dir.js";
 import { FileHandle } from "../fs/file.js";
-import { RaceLost, type Resolved } from "../fs/resolve.js";
+import type { Resolved } from "../fs/resolve.js";
 import { caseOnlyRename, renameReplacing } from "../fs/windows.js";
 import type { Handle } from "../handle.js";
 import { timesFromFlags } from "./fd.js";
-import type { Abi, Context, Impl, Syscalls } from "./context.js";
+import type { Abi, Context, Syscalls } from "./context.js";
 
 const READ_RIGHTS = Rights.FD_READ | Rights.FD_READDIR;
 const WRITE_RIGHTS = Rights.FD_WRITE | Rights.FD_ALLOCATE | Rights.FD_FILESTAT_SET_SIZE;
@@ -58,14 +58,14 @@ export function pathSyscalls(ctx: Context, abi: Abi): Syscalls {
 
   /**
    * The directory behind `fd` (with `rights`) and the guest path, for mkdir, rmdir and unlink; with
-   * `direct`, on Linux, the host path of a plain path in a kept directory of a writable `fd`: there
-   * the host call itself says what was there, and Linux's answers (EEXIST, ENOTDIR, EISDIR, ENOENT,
-   * ENOTEMPTY) are the ones run-wasi gives everywhere. Without it, resolve `path` the long way.
+   * `direct`, where the host's own answers (EEXIST, ENOTDIR, EISDIR, ENOENT, ENOTEMPTY) are the ones
+   * run-wasi gives everywhere (Linux, host.ts), the host path of the last name of a writable `fd`'s
+   * path, found by the walk without looking at that name: the host call then says what was there.
    */
   function target(fd: number, rights: bigint, pathPtr: number, pathLen: number) {
     const dir = asDir(dirDescriptor(fd, rights).handle);
     const path = mem.string(pathPtr, pathLen);
-    const direct = process.platform === "linux" && !dir.readonly ? resolver.locate(dir, path)?.host : undefined;
+    const direct = ctx.host.posixAnswers && !dir.readonly ? resolver.locate(dir, path)?.host : undefined;
     return { dir, path, direct };
   }
 
@@ -103,8 +103,9 @@ export function pathSyscalls(ctx: Context, abi: Abi): Syscalls {
     const write = (base & WRITE_RIGHTS) !== 0n;
     const read = (base & READ_RIGHTS) !== 0n;
 
-    // The usual open of an existing file: straight to it, the open itself saying what is there.
-    if (oflags === 0) {
+    // The usual open of an existing file: straight to it, the open itself saying what is there. For
+    // writing only where the host refuses to open a directory so (Linux: EISDIR; Windows opens it).
+    if (oflags === 0 && (!write || ctx.host.posixAnswers)) {
       const place = resolver.locate(dir, path);
       const handle = place && FileHandle.openExisting(ctx, place.host, { read, write, truncate: false, fdflags });
       if (handle !== undefined) return { handle, base: base & FILE_RIGHTS, inheriting };
@@ -131,7 +132,7 @@ export function pathSyscalls(ctx: Context, abi: Abi): Syscalls {
           if (oflags & Oflags.CREAT && !(oflags & Oflags.DIRECTORY)) fail(Errno.ISDIR);
           const itself = r.name === ".";
           const place = itself && r.depth === 0 ? dir.place : { root: false, parentPath: itself ? parentOf(r.host) : r.parent };
-          const handle = DirHandle.open(dir.services, r.host, dir.readonly, place, st, r.realPath);
+          const handle = DirHandle.open(dir.services, r.host, { readonly: dir.readonly, place, expected: st });
           handle.fdflags = fdflags & ~Fdflags.NONBLOCK;
           return { handle, base: base & DIR_RIGHTS, inheriting };
         }
@@ -148,7 +149,7 @@ export function pathSyscalls(ctx: Context, abi: Abi): Syscalls {
     }
   }
 
-  const calls: Syscalls = {
+  return {
     path_open(dirFd, dirflags, pathPtr, pathLen, oflags, rightsBase, rightsInheriting, fdflags, fdOut) {
       mem.check(fdOut, 4);
       const opened = pathOpen(dirFd, dirflags, pathPtr, pathLen, oflags, rightsBase, rightsInheriting, fdflags);
@@ -174,18 +175,13 @@ export function pathSyscalls(ctx: Context, abi: Abi): Syscalls {
 
     path_remove_directory(fd: number, pathPtr: number, pathLen: number) {
       const { dir, path, direct } = target(fd, Rights.PATH_REMOVE_DIRECTORY, pathPtr, pathLen);
-      if (direct !== undefined) {
-        fs.rmdir(direct);
-        resolver.forgetPlace(dir, path);
-        return;
-      }
+      if (direct !== undefined) return fs.rmdir(direct);
       const r = resolver.resolve(dir, path, false);
       if (r.name === ".") return Errno.INVAL; // rmdir of "." (or of "x/..") is EINVAL in POSIX
       if (r.stat === undefined) return Errno.NOENT;
       if (!r.stat.isDirectory()) return Errno.NOTDIR;
       if (dir.readonly) return Errno.NOTCAPABLE;
       fs.rmdir(r.host);
-      resolver.forgetDirectory(r.stat);
     },
 
     path_unlink_file(fd: number, pathPtr: number, pathLen: number) {
@@ -285,9 +281,7 @@ export function pathSyscalls(ctx: Context, abi: Abi): Syscalls {
       const { dir, resolved: r } = lookup(fd, Rights.PATH_SYMLINK, newPtr, newLen, false);
       if (target.length === 0) return Errno.NOENT;
       if (target.includes("\0")) return Errno.ILSEQ;
-      if (target.startsWith("/") || (resolver.windows && (/^[a-zA-Z]:/.test(target) || target.includes("\\")))) {
-        return Errno.NOTCAPABLE;
-      }
+      resolver.checkLinkText(target);
       if (r.stat !== undefined) return Errno.EXIST;
       if (r.mustBeDir) return Errno.NOENT;
       if (dir.readonly) return Errno.NOTCAPABLE;
@@ -295,16 +289,4 @@ export function pathSyscalls(ctx: Context, abi: Abi): Syscalls {
       fs.symlink(target, r.host);
     },
   };
-  // The directories a call's resolutions hold open are released when the call ends, however it ends.
-  for (const [name, impl] of Object.entries(calls) as [keyof Syscalls, Impl][]) {
-    calls[name] = (...args: unknown[]) => {
-      try {
-        return impl(...args);
-      } finally {
-        resolver.release();
-      }
-    };
-  }
-  return calls;
 }
-

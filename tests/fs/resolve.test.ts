@@ -8,8 +8,8 @@ import { nodeBackend } from "../../src/fs/node.js";
 import { MAX_SYMLINK_HOPS, Resolver, type Resolved } from "../../src/fs/resolve.js";
 import { needsByteNames, needsPosixHost, needsSymlinks, scratch } from "./util.js";
 
-const unix = new Resolver(nodeBackend, { windows: false });
-const windows = new Resolver(nodeBackend, { windows: true });
+const unix = new Resolver(nodeBackend, { windowsRules: false, fdPaths: undefined });
+const windows = new Resolver(nodeBackend, { windowsRules: true, fdPaths: undefined });
 
 /** root/start is the directory resolved from; root/outside lies beyond it. */
 function layout() {

@@ -586,8 +586,47 @@ function heldDirectory(b: Builder): ((b: Builder) => [string, (number | bigint)[
   ];
 }
 
+/**
+ * The attack on directories kept between calls: the guest walks a path (so its directories are
+ * kept), renames the top one away, plants a symlink in its place (one that leads back to it through
+ * the preopen's host name, `scratch`, or out through the canary's links), and walks the same path
+ * again: stat, open, mkdir, create, unlink. A check of a kept directory that followed the planted
+ * link would answer from it, or read the links outside (their atimes).
+ */
+function walkedDirectory(b: Builder): ((b: Builder) => [string, (number | bigint)[]])[] {
+  const r = b.rng;
+  const dir = r.pick(["w0", "w1"]);
+  const away = `v${r.int(100_000)}`;
+  const leaf = r.pick(["x", "n1", "missing"]);
+  const target = r.weighted<string>([[30, `../scratch/${away}`], [15, "../c-updir/scratch/" + away], [15, "../c-dir"], [10, "../c-link"], [10, `../../canary/scratch/${away}`], [10, away], [10, "../c-abs"]]);
+  const text = (s: string): [number, number] => current.pathArg([...enc.encode(s)], false);
+  let current = b;
+  const step =
+    (f: (b: Builder) => [string, (number | bigint)[]]) =>
+    (b: Builder): [string, (number | bigint)[]] => {
+      current = b;
+      return f(b);
+    };
+  const again = `${dir}/n0/${leaf}`;
+  return [
+    step(() => ["path_create_directory", [3, ...text(dir)]]),
+    step(() => ["path_create_directory", [3, ...text(`${dir}/n0`)]]),
+    step((b) => ["path_open", [3, 0, ...text(`${dir}/n0/x`), 1, -1n, -1n, 0, b.ptr(4)]]),
+    step((b) => ["path_filestat_get", [3, 0, ...text(again), b.ptr(64)]]),
+    step(() => ["path_rename", [3, ...text(dir), 3, ...text(away)]]),
+    step(() => ["path_symlink", [...text(target), 3, ...text(dir)]]),
+    step((b) => ["path_filestat_get", [3, b.rng.int(2), ...text(again), b.ptr(64)]]),
+    step((b) => ["path_open", [3, b.rng.int(2), ...text(again), 0, -1n, -1n, 0, b.ptr(4)]]),
+    step(() => ["path_create_directory", [3, ...text(`${dir}/n0/made`)]]),
+    step((b) => ["path_open", [3, 0, ...text(`${dir}/n0/new.txt`), 1, -1n, -1n, 0, b.ptr(4)]]),
+    step(() => ["path_unlink_file", [3, ...text(`${dir}/n0/x`)]]),
+    step((b) => ["path_filestat_get", [3, 0, ...text(`${dir}/n0/..`), b.ptr(64)]]),
+  ];
+}
+
 export function generate(rng: Rng, model: Model): Call {
   if (model.queue.length === 0 && rng.chance(0.004)) model.queue.push(...heldDirectory(new Builder(rng, model, false)));
+  if (model.queue.length === 0 && rng.chance(0.004)) model.queue.push(...walkedDirectory(new Builder(rng, model, false)));
   const step = model.queue.shift();
   if (step) {
     const b = new Builder(rng, model, false);
