@@ -22,6 +22,9 @@ export abstract class Handle {
   /** fdflags the descriptor reports (APPEND, NONBLOCK…). */
   fdflags = 0;
 
+  // Scatter/gather: at most IOV_BATCH non-empty buffers (src/iovecs.ts), lent for the call only
+  // (they may be views of guest memory or of a scratch buffer reused by the next call).
+
   read(_buffers: Uint8Array[]): number {
     return fail(this.filetype === Filetype.DIRECTORY ? Errno.ISDIR : Errno.BADF);
   }

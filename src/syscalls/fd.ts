@@ -4,6 +4,7 @@ import { Errno, FDFLAGS_ALL, FSTFLAGS_ALL, Filetype, Fstflags, Rights, Advice } 
 import { dirent, encodeDirent, encodeFdstat, encodeFilestat, encodePrestatDir, iovec } from "../abi/layouts.js";
 import { now } from "../clock.js";
 import { fail } from "../errors.js";
+import { readIovecs, writeIovecs } from "../iovecs.js";
 import { utf8 } from "../memory.js";
 import type { Abi, Context, Syscalls } from "./context.js";
 import { Clockid } from "../abi/constants.js";
@@ -107,7 +108,7 @@ export function fdSyscalls(ctx: Context, abi: Abi): Syscalls {
       if (isDirectory(fd)) return Errno.ISDIR;
       const { handle } = fds.get(fd, Rights.FD_READ | Rights.FD_SEEK);
       if (offset > 0x7fffffffffffffffn) return Errno.INVAL;
-      const n = iovsLen === 1 ? handle.preadInto(mem.bytes, bufOf(iovs), lenOf(iovs), offset) : handle.pread(mem.iovecs(iovs, iovsLen), offset);
+      const n = iovsLen === 1 ? handle.preadInto(mem.bytes, bufOf(iovs), lenOf(iovs), offset) : readIovecs(mem, iovs, iovsLen, (buffers) => handle.pread(buffers, offset));
       mem.refresh();
       mem.setU32(out, n);
     },
@@ -116,7 +117,7 @@ export function fdSyscalls(ctx: Context, abi: Abi): Syscalls {
       mem.check(out, 4);
       const { handle } = fds.get(fd, Rights.FD_WRITE | Rights.FD_SEEK);
       if (offset > 0x7fffffffffffffffn) return Errno.INVAL;
-      const n = iovsLen === 1 ? handle.pwriteFrom(mem.bytes, bufOf(iovs), lenOf(iovs), offset) : handle.pwrite(mem.iovecs(iovs, iovsLen), offset);
+      const n = iovsLen === 1 ? handle.pwriteFrom(mem.bytes, bufOf(iovs), lenOf(iovs), offset) : writeIovecs(mem, iovs, iovsLen, (buffers, done) => handle.pwrite(buffers, offset + BigInt(done)));
       mem.refresh();
       mem.setU32(out, n);
     },
@@ -125,7 +126,7 @@ export function fdSyscalls(ctx: Context, abi: Abi): Syscalls {
       mem.check(out, 4);
       if (isDirectory(fd)) return Errno.ISDIR;
       const { handle } = fds.get(fd, Rights.FD_READ);
-      const n = iovsLen === 1 ? handle.readInto(mem.bytes, bufOf(iovs), lenOf(iovs)) : handle.read(mem.iovecs(iovs, iovsLen));
+      const n = iovsLen === 1 ? handle.readInto(mem.bytes, bufOf(iovs), lenOf(iovs)) : readIovecs(mem, iovs, iovsLen, (buffers) => handle.read(buffers));
       mem.refresh();
       mem.setU32(out, n);
     },
@@ -133,7 +134,7 @@ export function fdSyscalls(ctx: Context, abi: Abi): Syscalls {
     fd_write(fd: number, iovs: number, iovsLen: number, out: number) {
       mem.check(out, 4);
       const { handle } = fds.get(fd, Rights.FD_WRITE);
-      const n = iovsLen === 1 ? handle.writeFrom(mem.bytes, bufOf(iovs), lenOf(iovs)) : handle.write(mem.iovecs(iovs, iovsLen));
+      const n = iovsLen === 1 ? handle.writeFrom(mem.bytes, bufOf(iovs), lenOf(iovs)) : writeIovecs(mem, iovs, iovsLen, (buffers) => handle.write(buffers));
       mem.refresh();
       mem.setU32(out, n);
     },
