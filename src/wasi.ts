@@ -8,6 +8,7 @@ import { errnoOf, ProcExit, WasiError } from "./errors.js";
 import { FdTable } from "./fds.js";
 import type { FsBackend } from "./fs/backend.js";
 import { DirHandle } from "./fs/dir.js";
+import { ListingStreams } from "./fs/listing.js";
 import { nodeBackend } from "./fs/node.js";
 import { anchoringAvailable, Resolver } from "./fs/resolve.js";
 import { TimesOverlay } from "./fs/times.js";
@@ -133,6 +134,7 @@ export class WASI {
       fs: backend,
       resolver: new Resolver(backend, { windows, anchored: anchoringAvailable }),
       times: new TimesOverlay(),
+      listings: new ListingStreams(),
     };
 
     const stdio = [

@@ -9,6 +9,7 @@ import type { ImportName } from "../abi/signatures.js";
 import type { Resolver } from "../fs/resolve.js";
 import type { FsBackend } from "../fs/backend.js";
 import type { TimesOverlay } from "../fs/times.js";
+import type { ListingStreams } from "../fs/listing.js";
 
 export interface Context {
   readonly memory: GuestMemory;
@@ -18,6 +19,7 @@ export interface Context {
   readonly fs: FsBackend;
   readonly resolver: Resolver;
   readonly times: TimesOverlay;
+  readonly listings: ListingStreams;
 }
 
 /** The parts of the ABI that differ between wasi_snapshot_preview1 and wasi_unstable. */

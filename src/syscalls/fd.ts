@@ -160,14 +160,15 @@ export function fdSyscalls(ctx: Context, abi: Abi): Syscalls {
       // A non-directory is ENOTDIR whatever its rights, as fdopendir says (and path_* for their fd).
       if (!isDirectory(fd)) return Errno.NOTDIR;
       const { handle } = fds.get(fd, Rights.FD_READDIR);
-      const entries = handle.listing(cookie);
+      // Entries go straight into the buffer as the listing offers them; the one that does not fit
+      // whole is cut at the last byte (wasi-libc reads on from its cookie) and offered again next time.
       let used = 0;
-      for (let i = Number(cookie < BigInt(entries.length) ? cookie : BigInt(entries.length)); i < entries.length && used < bufLen; i++) {
-        const entry = entries[i]!;
+      handle.listing(cookie, (entry, next) => {
+        if (used >= bufLen) return false;
         const name = entry.name;
         const namlen = typeof name === "string" ? Buffer.byteLength(name) : name.byteLength;
         const ino = handle.inodeOf(entry); // first: it may fill in the type
-        encodeDirent(direntScratch, { next: BigInt(i + 1), ino, namlen, type: entry.type ?? Filetype.UNKNOWN });
+        encodeDirent(direntScratch, { next, ino, namlen, type: entry.type ?? Filetype.UNKNOWN });
         const header = Math.min(dirent.size, bufLen - used);
         mem.bytes.set(direntScratchBytes.subarray(0, header), buf + used);
         used += header;
@@ -176,7 +177,8 @@ export function fdSyscalls(ctx: Context, abi: Abi): Syscalls {
         else if (nameBytes === namlen) utf8Into(name, mem.bytes.subarray(buf + used, buf + used + nameBytes));
         else mem.bytes.set(Buffer.from(name).subarray(0, nameBytes), buf + used); // cut mid-character, as the bytes fall
         used += nameBytes;
-      }
+        return header === dirent.size && nameBytes === namlen;
+      });
       mem.setU32(out, used);
     },
 
