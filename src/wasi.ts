@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { Errno, Rights } from "./abi/constants.js";
 import { importNames, signatures, type ImportName, type ParamType } from "./abi/signatures.js";
 import { errnoOf, ProcExit, WasiError } from "./errors.js";
-import { FdTable } from "./fds.js";
+import { DEFAULT_MAX_OPEN_FILES, FdTable } from "./fds.js";
 import type { FsBackend } from "./fs/backend.js";
 import { DirHandle } from "./fs/dir.js";
 import { ListingStreams } from "./fs/listing.js";
@@ -51,6 +51,11 @@ export interface WASIOptions {
   windowsPaths?: boolean;
   /** Replace node:fs (fault injection, other file systems). */
   fs?: FsBackend;
+  /**
+   * The most descriptors the guest may hold at once, stdio and preopens included (default 1024);
+   * beyond it, opening gives EMFILE, and the host's other descriptors are left alone.
+   */
+  maxOpenFiles?: number;
 }
 
 type ImportObject = Record<string, Record<string, (...args: never[]) => unknown>>;
@@ -123,7 +128,7 @@ export class WASI {
   readonly #version: "preview1" | "unstable";
   readonly #returnOnExit: boolean;
   readonly #memory = new GuestMemory();
-  readonly #fds = new FdTable();
+  readonly #fds: FdTable;
   readonly #resources: HostResources;
   #exitCode: number | undefined;
   [kStarted] = false;
@@ -141,6 +146,8 @@ export class WASI {
     this.#returnOnExit = options.returnOnExit ?? true;
 
     const backend = options.fs ?? nodeBackend;
+    const preopens = Object.entries(validatePreopens(options.preopens, backend));
+    this.#fds = new FdTable(validateMaxOpenFiles(options.maxOpenFiles, preopens.length));
     // On Windows the rules are the sandbox itself: they cannot be turned off there.
     const windows = process.platform === "win32" || options.windowsPaths === true;
     const ctx: Context = {
@@ -164,7 +171,7 @@ export class WASI {
       const tty = "isTty" in handle && handle.isTty === true;
       this.#fds.set(fd, { handle, rightsBase: stdioRights(fd === 0 ? "in" : "out", tty), rightsInheriting: 0n });
     });
-    for (const [guestPath, host] of Object.entries(validatePreopens(options.preopens, backend))) {
+    for (const [guestPath, host] of preopens) {
       let handle: DirHandle;
       try {
         handle = DirHandle.open(ctx, host.path, host.readonly === true, { root: true }, undefined, host.path);
@@ -370,6 +377,14 @@ function encodeEnv(env: Readonly<Record<string, string | undefined>> | undefined
     out.push(utf8(`${key}=${value}`));
   }
   return out;
+}
+
+function validateMaxOpenFiles(max: number | undefined, preopens: number): number {
+  if (max === undefined) return Math.max(DEFAULT_MAX_OPEN_FILES, 3 + preopens);
+  if (!Number.isSafeInteger(max) || max < 3 + preopens) {
+    throw new RangeError(`maxOpenFiles must be an integer of at least ${3 + preopens} (stdio and ${preopens} preopens), not ${String(max)}`);
+  }
+  return max;
 }
 
 function validatePreopens(
