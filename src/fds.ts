@@ -1,4 +1,5 @@
-// The descriptor table. Rights are checked in exactly one place: `get(fd, rightsNeeded)`.
+// The descriptor table. Rights are checked in exactly one place: `get(fd, rightsNeeded)`; the
+// instance's budget of descriptors in another: `add`, which gives EMFILE beyond it.
 import { Errno } from "./abi/constants.js";
 import { WasiError } from "./errors.js";
 import type { Handle } from "./handle.js";
@@ -11,9 +12,16 @@ export interface Descriptor {
   readonly preopenName?: string;
 }
 
+/** The default budget: what a Linux process gets by default (RLIMIT_NOFILE's soft limit). */
+export const DEFAULT_MAX_OPEN_FILES = 1024;
+
 export class FdTable {
   #entries: (Descriptor | undefined)[] = [];
   #lowestFree = 0;
+  #open = 0;
+
+  /** `limit`: the most descriptors open at once, stdio and preopens included. */
+  constructor(readonly limit = DEFAULT_MAX_OPEN_FILES) {}
 
   /** The descriptor at `fd`, which must hold every right in `rightsNeeded`. */
   get(fd: number, rightsNeeded: bigint): Descriptor {
@@ -29,16 +37,19 @@ export class FdTable {
 
   /** Places the descriptor at the lowest free number, as POSIX does. */
   add(descriptor: Descriptor): number {
+    if (this.#open >= this.limit) throw new WasiError(Errno.MFILE);
     let fd = this.#lowestFree;
     while (this.#entries[fd] !== undefined) fd++;
     if (fd > 0x7fffffff) throw new WasiError(Errno.MFILE);
     this.#entries[fd] = descriptor;
+    this.#open++;
     this.#lowestFree = fd + 1;
     return fd;
   }
 
   /** Places the descriptor at a given number (stdio, preopens). */
   set(fd: number, descriptor: Descriptor): void {
+    if (this.#entries[fd] === undefined) this.#open++;
     this.#entries[fd] = descriptor;
   }
 
@@ -46,6 +57,7 @@ export class FdTable {
   remove(fd: number): Descriptor {
     const entry = this.get(fd, 0n);
     this.#entries[fd] = undefined;
+    this.#open--;
     if (fd < this.#lowestFree) this.#lowestFree = fd;
     while (this.#entries.length > 0 && this.#entries[this.#entries.length - 1] === undefined) this.#entries.pop();
     return entry;

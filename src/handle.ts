@@ -22,6 +22,9 @@ export abstract class Handle {
   /** fdflags the descriptor reports (APPEND, NONBLOCK…). */
   fdflags = 0;
 
+  // Scatter/gather: at most IOV_BATCH non-empty buffers (src/iovecs.ts), lent for the call only
+  // (they may be views of guest memory or of a scratch buffer reused by the next call).
+
   read(_buffers: Uint8Array[]): number {
     return fail(this.filetype === Filetype.DIRECTORY ? Errno.ISDIR : Errno.BADF);
   }
@@ -67,9 +70,13 @@ export abstract class Handle {
     fail(Errno.NOTSUP);
   }
   advise(): void {}
-  /** The directory's entries, "." and ".." first; cookie 0 re-reads the directory. */
-  listing(_cookie: bigint): readonly DirEntry[] {
-    return fail(Errno.NOTDIR);
+  /**
+   * Offers the directory's entries from `cookie` on ("." and ".." first; entry i's cookie is i + 1)
+   * to `take` until it refuses one, which is offered again from its cookie; cookie 0 re-reads the
+   * directory.
+   */
+  listing(_cookie: bigint, _take: (entry: DirEntry, next: bigint) => boolean): void {
+    fail(Errno.NOTDIR);
   }
   /** The entry's inode (a listing that leaves types out fills them in here too). */
   inodeOf(entry: DirEntry): bigint {

@@ -2,7 +2,6 @@
 // of every import (`refresh()`), so a `memory.grow` between calls never leaves a detached view.
 // Every pointer and length is checked against the current size: out of bounds is EFAULT.
 import { Errno } from "./abi/constants.js";
-import { iovec } from "./abi/layouts.js";
 import { WasiError } from "./errors.js";
 
 const decoder = new TextDecoder("utf-8", { fatal: true });
@@ -89,22 +88,6 @@ export class GuestMemory {
     } catch {
       throw new WasiError(Errno.ILSEQ);
     }
-  }
-
-  /**
-   * Gathers an iovec/ciovec array into live views of guest memory. Every entry is checked before
-   * any is used, so a bad entry faults the whole call before any I/O happens.
-   */
-  iovecs(ptr: number, count: number): Uint8Array[] {
-    this.check(ptr, count * iovec.size);
-    const views: Uint8Array[] = new Array(count);
-    for (let i = 0; i < count; i++) {
-      const at = ptr + i * iovec.size;
-      const buf = this.view.getUint32(at, true);
-      const len = this.view.getUint32(at + 4, true);
-      views[i] = this.slice(buf, len);
-    }
-    return views;
   }
 }
 

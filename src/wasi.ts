@@ -5,9 +5,10 @@ import * as path from "node:path";
 import { Errno, Rights } from "./abi/constants.js";
 import { importNames, signatures, type ImportName, type ParamType } from "./abi/signatures.js";
 import { errnoOf, ProcExit, WasiError } from "./errors.js";
-import { FdTable } from "./fds.js";
+import { DEFAULT_MAX_OPEN_FILES, FdTable } from "./fds.js";
 import type { FsBackend } from "./fs/backend.js";
 import { DirHandle } from "./fs/dir.js";
+import { ListingStreams } from "./fs/listing.js";
 import { nodeBackend } from "./fs/node.js";
 import { hostCapabilities } from "./fs/host.js";
 import { Resolver } from "./fs/resolve.js";
@@ -51,6 +52,11 @@ export interface WASIOptions {
   windowsPaths?: boolean;
   /** Replace node:fs (fault injection, other file systems). */
   fs?: FsBackend;
+  /**
+   * The most descriptors the guest may hold at once, stdio and preopens included (default 1024);
+   * beyond it, opening gives EMFILE, and the host's other descriptors are left alone.
+   */
+  maxOpenFiles?: number;
 }
 
 type ImportObject = Record<string, Record<string, (...args: never[]) => unknown>>;
@@ -95,11 +101,27 @@ function closeAll(fds: FdTable): void {
   }
 }
 
+/** What an instance holds on the host: every descriptor the guest has, and the resolver's kept directories. */
+interface HostResources {
+  readonly fds: FdTable;
+  readonly resolver: Resolver;
+}
+
+function releaseAll({ fds, resolver }: HostResources): void {
+  closeAll(fds);
+  try {
+    resolver.dispose();
+  } catch {
+    // Best effort, as for the descriptors.
+  }
+}
+
 /**
- * A WASI that is dropped without its guest exiting (a reactor, or one never started) gives its host
- * descriptors back when it is collected. The registry holds the table, not the WASI.
+ * The backstop: a WASI dropped without being closed, exiting or trapping (a reactor, or one never
+ * started) gives its host descriptors back when it is collected. The registry holds the resources,
+ * not the WASI.
  */
-const unreleased = new FinalizationRegistry<FdTable>(closeAll);
+const unreleased = new FinalizationRegistry<HostResources>(releaseAll);
 
 export class WASI {
   readonly wasiImport: Record<ImportName, (...args: never[]) => number>;
@@ -107,7 +129,8 @@ export class WASI {
   readonly #version: "preview1" | "unstable";
   readonly #returnOnExit: boolean;
   readonly #memory = new GuestMemory();
-  readonly #fds = new FdTable();
+  readonly #fds: FdTable;
+  readonly #resources: HostResources;
   #exitCode: number | undefined;
   [kStarted] = false;
 
@@ -124,6 +147,8 @@ export class WASI {
     this.#returnOnExit = options.returnOnExit ?? true;
 
     const backend = options.fs ?? nodeBackend;
+    const preopens = Object.entries(validatePreopens(options.preopens, backend));
+    this.#fds = new FdTable(validateMaxOpenFiles(options.maxOpenFiles, preopens.length));
     const host = hostCapabilities(backend, options.windowsPaths);
     const ctx: Context = {
       memory: this.#memory,
@@ -134,6 +159,7 @@ export class WASI {
       resolver: new Resolver(backend, host),
       times: new TimesOverlay(),
       host,
+      listings: new ListingStreams(),
     };
 
     const stdio = [
@@ -141,11 +167,12 @@ export class WASI {
       stdoutHandle("stdout", options.stdout, 1),
       stdoutHandle("stderr", options.stderr, 2),
     ];
+    this.#resources = { fds: this.#fds, resolver: ctx.resolver };
     stdio.forEach((handle, fd) => {
       const tty = "isTty" in handle && handle.isTty === true;
       this.#fds.set(fd, { handle, rightsBase: stdioRights(fd === 0 ? "in" : "out", tty), rightsInheriting: 0n });
     });
-    for (const [guestPath, preopen] of Object.entries(validatePreopens(options.preopens, backend))) {
+    for (const [guestPath, preopen] of preopens) {
       let handle: DirHandle;
       try {
         handle = DirHandle.open(ctx, preopen.path, { readonly: preopen.readonly === true, place: { root: true } });
@@ -162,7 +189,7 @@ export class WASI {
       });
     }
 
-    unreleased.register(this, this.#fds, this);
+    unreleased.register(this, this.#resources, this);
 
     const tracer = options.trace ? new Tracer(options.trace, this.#memory) : undefined;
     this.wasiImport = this.#buildImports(ctx, preview1, tracer);
@@ -183,14 +210,15 @@ export class WASI {
   start(instance: WebAssembly.Instance): number {
     this.#claim(instance);
     const exports = instance.exports;
-    if (typeof exports._start !== "function") throw new TypeError("instance.exports._start is not a function: not a WASI command");
-    if (exports._initialize !== undefined) throw new TypeError("a WASI command must not export _initialize");
-    this.#bindMemory(exports);
     try {
+      if (typeof exports._start !== "function") throw new TypeError("instance.exports._start is not a function: not a WASI command");
+      if (exports._initialize !== undefined) throw new TypeError("a WASI command must not export _initialize");
+      this.#bindMemory(exports);
       (exports._start as () => void)();
       return this.#exit(0, false);
     } catch (error) {
-      if (error instanceof ProcExit) return this.#exit(error.code, true);
+      if (isProcExit(error)) return this.#exit((error as ProcExit).code, true);
+      this.close(); // a trap ends the guest as an exit does (and a module that cannot start holds nothing)
       throw error;
     }
   }
@@ -199,20 +227,35 @@ export class WASI {
   initialize(instance: WebAssembly.Instance | { exports: WebAssembly.Exports }): void {
     this.#claim(instance);
     const exports = instance.exports;
-    if (exports._start !== undefined) throw new TypeError("a WASI reactor must not export _start");
-    if (exports._initialize !== undefined && typeof exports._initialize !== "function") {
-      throw new TypeError("instance.exports._initialize is not a function");
-    }
-    this.#bindMemory(exports);
     try {
+      if (exports._start !== undefined) throw new TypeError("a WASI reactor must not export _start");
+      if (exports._initialize !== undefined && typeof exports._initialize !== "function") {
+        throw new TypeError("instance.exports._initialize is not a function");
+      }
+      this.#bindMemory(exports);
       (exports._initialize as (() => void) | undefined)?.();
     } catch (error) {
-      if (error instanceof ProcExit) {
-        this.#exit(error.code, true);
+      if (isProcExit(error)) {
+        this.#exit((error as ProcExit).code, true);
         return;
       }
+      this.close(); // this instance can never run: nothing to keep
       throw error;
     }
+  }
+
+  /**
+   * Releases every host resource the guest holds: its descriptors (preopens included; the host's
+   * own stdio stays open) and the directories kept for path lookups. Afterwards every call on a
+   * descriptor answers EBADF. Idempotent; exit and a trap in start()/initialize() do it too.
+   */
+  close(): void {
+    unreleased.unregister(this);
+    releaseAll(this.#resources);
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
   }
 
   /** The guest's exit code once it has exited, else undefined. */
@@ -239,8 +282,7 @@ export class WASI {
   /** Records the exit and closes every descriptor; only proc_exit ends the process (returnOnExit false), as in node:wasi. */
   #exit(code: number, procExit: boolean): number {
     this.#exitCode = code;
-    unreleased.unregister(this);
-    closeAll(this.#fds);
+    this.close();
     if (procExit && !this.#returnOnExit) process.exit(code);
     return code;
   }
@@ -339,6 +381,14 @@ function encodeEnv(env: Readonly<Record<string, string | undefined>> | undefined
     out.push(utf8(`${key}=${value}`));
   }
   return out;
+}
+
+function validateMaxOpenFiles(max: number | undefined, preopens: number): number {
+  if (max === undefined) return Math.max(DEFAULT_MAX_OPEN_FILES, 3 + preopens);
+  if (!Number.isSafeInteger(max) || max < 3 + preopens) {
+    throw new RangeError(`maxOpenFiles must be an integer of at least ${3 + preopens} (stdio and ${preopens} preopens), not ${String(max)}`);
+  }
+  return max;
 }
 
 function validatePreopens(

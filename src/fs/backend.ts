@@ -14,6 +14,13 @@ export interface HostDirent {
   isSocket(): boolean;
 }
 
+/** An open directory read one entry at a time, in the host's order. */
+export interface HostDirStream {
+  /** The next entry, or null at the end. */
+  read(): HostDirent | null;
+  close(): void;
+}
+
 export interface FsBackend {
   lstat(path: string | Buffer): BigIntStats;
   /** lstat, but undefined where nothing is (ENOENT) rather than an error: a miss costs no exception. */
@@ -35,11 +42,8 @@ export interface FsBackend {
   utimes(path: string, atime: number, mtime: number): void;
   lutimes(path: string, atime: number, mtime: number): void;
   readdir(path: string): HostDirent[];
-  /**
-   * The names only, decoded as UTF-8: far lighter than a Dirent and a Buffer per name. A name that
-   * is not valid UTF-8 comes out with U+FFFD in it; callers then read the raw names with readdir.
-   */
-  readdirNames(path: string): string[];
+  /** The directory's entries as a stream (opendir), so that a huge one never sits in memory whole. */
+  opendir(path: string): HostDirStream;
   mkdir(path: string): void;
   rmdir(path: string): void;
   unlink(path: string): void;

@@ -5,6 +5,7 @@ import type { FilestatValue } from "../abi/layouts.js";
 import { fail, RaceLost, WasiError } from "../errors.js";
 import { Handle, type DirEntry } from "../handle.js";
 import type { FsBackend } from "./backend.js";
+import { Listing, type ListingStreams } from "./listing.js";
 import { seconds } from "./file.js";
 import { descriptorName, O_DIRECTORY, O_NOFOLLOW, type HostCapabilities } from "./host.js";
 import type { Origin, Resolver } from "./resolve.js";
@@ -39,6 +40,8 @@ export interface DirServices {
   readonly resolver: Resolver;
   readonly times: TimesOverlay;
   readonly host: HostCapabilities;
+  /** The instance's open listing streams (fd_readdir), bounded. */
+  readonly listings: ListingStreams;
 }
 
 /** Where a directory sits, for the ".." entry of its listing. */
@@ -63,7 +66,7 @@ export interface DirOpenOptions {
 export class DirHandle extends Handle implements Origin {
   readonly filetype = Filetype.DIRECTORY;
   readonly anchorId = nextAnchorId++;
-  #listing: DirEntry[] | undefined;
+  #listing: Listing | undefined;
   /** The base the current listing call checked, for the lstats of inodeOf. */
   #listingBase = "";
   #closed = false;
@@ -160,12 +163,12 @@ export class DirHandle extends Handle implements Origin {
     if (process.platform !== "win32") this.services.fs.fsync(this.hostFd);
   }
 
-  override listing(cookie: bigint): readonly DirEntry[] {
+  override listing(cookie: bigint, take: (entry: DirEntry, next: bigint) => boolean): void {
     // Checked at every call, so that inodeOf below never looks through a directory that moved.
     const base = this.base();
-    if (this.#listing === undefined || cookie === 0n) this.#listing = this.#read(base);
     this.#listingBase = base;
-    return this.#listing;
+    this.#listing ??= new Listing(this.services.fs, this.services.listings, (at, index) => this.#dot(at, index));
+    this.#listing.serve(base, cookie, take);
   }
 
   override inodeOf(entry: DirEntry): bigint {
@@ -185,9 +188,13 @@ export class DirHandle extends Handle implements Origin {
   override close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.services.resolver.forgetOrigin(this.anchorId);
-    this.services.resolver.release();
-    this.services.fs.close(this.hostFd);
+    try {
+      this.#listing?.suspend();
+    } finally {
+      this.services.resolver.forgetOrigin(this.anchorId);
+      this.services.resolver.release();
+      this.services.fs.close(this.hostFd);
+    }
   }
 
   #parentInode(base: string): bigint {
@@ -200,33 +207,10 @@ export class DirHandle extends Handle implements Origin {
     }
   }
 
-  #read(base: string): DirEntry[] {
-    const fs = this.services.fs;
-    const entries: DirEntry[] = [
-      { name: ".", type: Filetype.DIRECTORY, ino: this.identity.ino },
-      { name: "..", type: Filetype.DIRECTORY, ino: this.#parentInode(base) },
-    ];
-    // Names as text, their types and inodes looked up as they are served (inodeOf); if one name is
-    // not valid UTF-8, the raw bytes of all, with the types the host listed.
-    const names = fs.readdirNames(base);
-    if (!names.some((name) => name.includes("\uFFFD"))) {
-      for (const name of names) entries.push({ name });
-      return entries;
-    }
-    for (const dirent of fs.readdir(base)) {
-      let type = filetypeOf(dirent);
-      if (type === Filetype.UNKNOWN) {
-        try {
-          type = filetypeOf(fs.lstat(entryPath(base, dirent.name)));
-        } catch {
-          // Leave it unknown.
-        }
-      }
-      entries.push({ name: dirent.name, type });
-    }
-    return entries;
+  #dot(base: string, index: 0 | 1): DirEntry {
+    const ino = index === 0 ? this.identity.ino : this.#parentInode(base);
+    return { name: index === 0 ? "." : "..", type: Filetype.DIRECTORY, ino };
   }
-
 }
 
 /** utimes (or lutimes, for a link itself) by host path, keeping the guest's nanoseconds. */

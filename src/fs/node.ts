@@ -20,7 +20,11 @@ export const nodeBackend: FsBackend = {
   utimes: (path, atime, mtime) => fs.utimesSync(path, atime, mtime),
   lutimes: (path, atime, mtime) => fs.lutimesSync(path, atime, mtime),
   readdir: (path) => fs.readdirSync(path, { withFileTypes: true, encoding: "buffer" }) as unknown as HostDirent[],
-  readdirNames: (path) => fs.readdirSync(path),
+  opendir: (path) => {
+    // Names as raw bytes (Node takes "buffer" here; its types list text encodings only).
+    const dir = fs.opendirSync(path, { encoding: "buffer" as BufferEncoding });
+    return { read: () => dir.readSync() as unknown as HostDirent | null, close: () => dir.closeSync() };
+  },
   mkdir: (path) => fs.mkdirSync(path),
   rmdir: (path) => fs.rmdirSync(path),
   unlink: (path) => fs.unlinkSync(path),

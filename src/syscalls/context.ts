@@ -10,6 +10,7 @@ import type { Resolver } from "../fs/resolve.js";
 import type { FsBackend } from "../fs/backend.js";
 import type { TimesOverlay } from "../fs/times.js";
 import type { HostCapabilities } from "../fs/host.js";
+import type { ListingStreams } from "../fs/listing.js";
 
 export interface Context {
   readonly memory: GuestMemory;
@@ -21,6 +22,7 @@ export interface Context {
   readonly times: TimesOverlay;
   /** What the host offers the sandbox, decided once (fs/host.ts). */
   readonly host: HostCapabilities;
+  readonly listings: ListingStreams;
 }
 
 /** The parts of the ABI that differ between wasi_snapshot_preview1 and wasi_unstable. */

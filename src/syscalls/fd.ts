@@ -4,6 +4,7 @@ import { Errno, FDFLAGS_ALL, FSTFLAGS_ALL, Filetype, Fstflags, Rights, Advice } 
 import { dirent, encodeDirent, encodeFdstat, encodeFilestat, encodePrestatDir, iovec } from "../abi/layouts.js";
 import { now } from "../clock.js";
 import { fail } from "../errors.js";
+import { readIovecs, writeIovecs } from "../iovecs.js";
 import { utf8 } from "../memory.js";
 import type { Abi, Context, Syscalls } from "./context.js";
 import { Clockid } from "../abi/constants.js";
@@ -107,7 +108,7 @@ export function fdSyscalls(ctx: Context, abi: Abi): Syscalls {
       if (isDirectory(fd)) return Errno.ISDIR;
       const { handle } = fds.get(fd, Rights.FD_READ | Rights.FD_SEEK);
       if (offset > 0x7fffffffffffffffn) return Errno.INVAL;
-      const n = iovsLen === 1 ? handle.preadInto(mem.bytes, bufOf(iovs), lenOf(iovs), offset) : handle.pread(mem.iovecs(iovs, iovsLen), offset);
+      const n = iovsLen === 1 ? handle.preadInto(mem.bytes, bufOf(iovs), lenOf(iovs), offset) : readIovecs(mem, iovs, iovsLen, (buffers) => handle.pread(buffers, offset));
       mem.refresh();
       mem.setU32(out, n);
     },
@@ -116,7 +117,7 @@ export function fdSyscalls(ctx: Context, abi: Abi): Syscalls {
       mem.check(out, 4);
       const { handle } = fds.get(fd, Rights.FD_WRITE | Rights.FD_SEEK);
       if (offset > 0x7fffffffffffffffn) return Errno.INVAL;
-      const n = iovsLen === 1 ? handle.pwriteFrom(mem.bytes, bufOf(iovs), lenOf(iovs), offset) : handle.pwrite(mem.iovecs(iovs, iovsLen), offset);
+      const n = iovsLen === 1 ? handle.pwriteFrom(mem.bytes, bufOf(iovs), lenOf(iovs), offset) : writeIovecs(mem, iovs, iovsLen, (buffers, done) => handle.pwrite(buffers, offset + BigInt(done)));
       mem.refresh();
       mem.setU32(out, n);
     },
@@ -125,7 +126,7 @@ export function fdSyscalls(ctx: Context, abi: Abi): Syscalls {
       mem.check(out, 4);
       if (isDirectory(fd)) return Errno.ISDIR;
       const { handle } = fds.get(fd, Rights.FD_READ);
-      const n = iovsLen === 1 ? handle.readInto(mem.bytes, bufOf(iovs), lenOf(iovs)) : handle.read(mem.iovecs(iovs, iovsLen));
+      const n = iovsLen === 1 ? handle.readInto(mem.bytes, bufOf(iovs), lenOf(iovs)) : readIovecs(mem, iovs, iovsLen, (buffers) => handle.read(buffers));
       mem.refresh();
       mem.setU32(out, n);
     },
@@ -133,7 +134,7 @@ export function fdSyscalls(ctx: Context, abi: Abi): Syscalls {
     fd_write(fd: number, iovs: number, iovsLen: number, out: number) {
       mem.check(out, 4);
       const { handle } = fds.get(fd, Rights.FD_WRITE);
-      const n = iovsLen === 1 ? handle.writeFrom(mem.bytes, bufOf(iovs), lenOf(iovs)) : handle.write(mem.iovecs(iovs, iovsLen));
+      const n = iovsLen === 1 ? handle.writeFrom(mem.bytes, bufOf(iovs), lenOf(iovs)) : writeIovecs(mem, iovs, iovsLen, (buffers) => handle.write(buffers));
       mem.refresh();
       mem.setU32(out, n);
     },
@@ -159,14 +160,15 @@ export function fdSyscalls(ctx: Context, abi: Abi): Syscalls {
       // A non-directory is ENOTDIR whatever its rights, as fdopendir says (and path_* for their fd).
       if (!isDirectory(fd)) return Errno.NOTDIR;
       const { handle } = fds.get(fd, Rights.FD_READDIR);
-      const entries = handle.listing(cookie);
+      // Entries go straight into the buffer as the listing offers them; the one that does not fit
+      // whole is cut at the last byte (wasi-libc reads on from its cookie) and offered again next time.
       let used = 0;
-      for (let i = Number(cookie < BigInt(entries.length) ? cookie : BigInt(entries.length)); i < entries.length && used < bufLen; i++) {
-        const entry = entries[i]!;
+      handle.listing(cookie, (entry, next) => {
+        if (used >= bufLen) return false;
         const name = entry.name;
         const namlen = typeof name === "string" ? Buffer.byteLength(name) : name.byteLength;
         const ino = handle.inodeOf(entry); // first: it may fill in the type
-        encodeDirent(direntScratch, { next: BigInt(i + 1), ino, namlen, type: entry.type ?? Filetype.UNKNOWN });
+        encodeDirent(direntScratch, { next, ino, namlen, type: entry.type ?? Filetype.UNKNOWN });
         const header = Math.min(dirent.size, bufLen - used);
         mem.bytes.set(direntScratchBytes.subarray(0, header), buf + used);
         used += header;
@@ -175,7 +177,8 @@ export function fdSyscalls(ctx: Context, abi: Abi): Syscalls {
         else if (nameBytes === namlen) utf8Into(name, mem.bytes.subarray(buf + used, buf + used + nameBytes));
         else mem.bytes.set(Buffer.from(name).subarray(0, nameBytes), buf + used); // cut mid-character, as the bytes fall
         used += nameBytes;
-      }
+        return header === dirent.size && nameBytes === namlen;
+      });
       mem.setU32(out, used);
     },
 

@@ -214,9 +214,9 @@ function narrowedBackend(root: string): FsBackend {
       inside(`${p}/x`);
       return nodeBackend.readdir(p);
     },
-    readdirNames: (p) => {
+    opendir: (p) => {
       inside(`${p}/x`);
-      return nodeBackend.readdirNames(p);
+      return nodeBackend.opendir(p);
     },
     mkdir: guard(nodeBackend.mkdir, 0),
     rmdir: guard(nodeBackend.rmdir, 0),

@@ -309,7 +309,7 @@ t.test("a host file system that throws: the import returns EIO (or the code's er
       ["rename", "path_rename", () => h.call("path_rename", 3, ...p(1000, "file"), 3, ...p(1100, "moved"))],
       ["link", "path_link", () => h.call("path_link", 3, 0, ...p(1000, "file"), 3, ...p(1100, "hard"))],
       ["lutimes", "path_filestat_set_times", () => h.call("path_filestat_set_times", 3, 1, ...p(1000, "file"), 0n, 0n, 1 | 4)],
-      ["readdirNames", "fd_readdir", () => h.call("fd_readdir", 3, 1500, 200, 0n, 1700)],
+      ["opendir", "fd_readdir", () => h.call("fd_readdir", 3, 1500, 200, 0n, 1700)],
       ["read", "fd_read", () => h.call("fd_read", fileFd, 800, 1, 1800)],
       ["read", "fd_pread", () => h.call("fd_pread", fileFd, 800, 1, 0n, 1800)],
       ["write", "fd_write", () => h.call("fd_write", fileFd, 800, 1, 1800)],
