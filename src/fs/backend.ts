@@ -22,6 +22,11 @@ export interface HostDirStream {
 }
 
 export interface FsBackend {
+  /**
+   * True for a backend whose paths and descriptors are not the host's (a file system in memory):
+   * the resolver then never names its descriptors through /proc/self/fd, and walks by path.
+   */
+  readonly virtual?: boolean;
   lstat(path: string | Buffer): BigIntStats;
   /** lstat, but undefined where nothing is (ENOENT) rather than an error: a miss costs no exception. */
   lstatIfExists(path: string): BigIntStats | undefined;

@@ -81,5 +81,5 @@ export function hostCapabilities(fs: FsBackend, windowsPaths: boolean | undefine
   // On Windows the rules are the sandbox itself: they cannot be turned off there.
   const windowsRules = process.platform === "win32" || windowsPaths === true;
   // Only node:fs on Linux is known to answer as Linux does; another backend may not.
-  return { windowsRules, fdPaths: probeDescriptorPaths(), posixAnswers: process.platform === "linux" && fs === nodeBackend };
+  return { windowsRules, fdPaths: fs.virtual === true ? undefined : probeDescriptorPaths(), posixAnswers: process.platform === "linux" && fs === nodeBackend };
 }
