@@ -2,7 +2,8 @@
 // lstat of a file nine directories deep by its plain path (what node:wasi does, lexically
 // resolved), through /proc/<pid>/fd/N of its directory held open (run-wasi's anchored lookup), and
 // through /proc/self/fd/N (one more link for the kernel to follow). Also the check a kept directory
-// gets before use (an lstat of the directory's own path) and the cost of a miss that throws.
+// gets before use (readlink of its /proc/self/fd/N: the kernel's name for it) and the cost of a miss
+// that throws.
 //
 //   node bench/lookup-cost.mjs [--iterations N]
 import * as fs from "node:fs";
@@ -27,7 +28,8 @@ try {
     ["lstat, plain path (9 deep)", () => fs.lstatSync(file, { bigint: true })],
     [`lstat, /proc/${process.pid}/fd/N/name`, () => fs.lstatSync(`/proc/${process.pid}/fd/${anchor}/file000`, { bigint: true })],
     ["lstat, /proc/self/fd/N/name", () => fs.lstatSync(`/proc/self/fd/${anchor}/file000`, { bigint: true })],
-    ["lstat of the directory's path (the check)", () => fs.lstatSync(dir, { bigint: true })],
+    ["readlink /proc/self/fd/N (the check)", () => fs.readlinkSync(`/proc/self/fd/${anchor}`, { encoding: "buffer" })],
+    [`readlink /proc/${process.pid}/fd/N`, () => fs.readlinkSync(`/proc/${process.pid}/fd/${anchor}`, { encoding: "buffer" })],
     ["lstat of a missing name, throwing", () => { try { fs.lstatSync(`${file}x`, { bigint: true }); } catch {} }],
     ["lstat of a missing name, throwIfNoEntry false", () => fs.lstatSync(`${file}x`, { bigint: true, throwIfNoEntry: false })],
   ];

@@ -202,7 +202,14 @@ export class ExactNames {
     const dir = dirname(host);
     const want = Buffer.from(name);
     try {
-      return this.fs.readdir(dir).some((d) => want.equals(d.name));
+      // Streamed: a huge directory is never held whole.
+      const stream = this.fs.opendir(dir);
+      try {
+        for (let entry = stream.read(); entry !== null; entry = stream.read()) if (want.equals(entry.name)) return true;
+        return false;
+      } finally {
+        stream.close();
+      }
     } catch (error) {
       throw new WasiError(errnoOf(error));
     }

@@ -69,6 +69,16 @@ export function pathSyscalls(ctx: Context, abi: Abi): Syscalls {
     return { dir, path, direct };
   }
 
+  /** Whether the directory at `host` has no entry, from its first one at most (never its whole listing). */
+  function isEmptyDirectory(host: string): boolean {
+    const stream = fs.opendir(host);
+    try {
+      return stream.read() === null;
+    } finally {
+      stream.close();
+    }
+  }
+
   function existing(r: Resolved): BigIntStats {
     if (r.stat === undefined) throw new WasiError(Errno.NOENT);
     if (r.mustBeDir && !r.stat.isDirectory()) throw new WasiError(Errno.NOTDIR);
@@ -268,7 +278,7 @@ export function pathSyscalls(ctx: Context, abi: Abi): Syscalls {
         const toIsDir = to.stat.isDirectory();
         if (fromIsDir && !toIsDir) return Errno.NOTDIR;
         if (!fromIsDir && toIsDir) return Errno.ISDIR;
-        if (toIsDir && fs.readdir(to.host).length > 0) return Errno.NOTEMPTY;
+        if (toIsDir && !isEmptyDirectory(to.host)) return Errno.NOTEMPTY;
       }
       if (fromIsDir && `${to.host}/`.startsWith(`${from.host}/`)) return Errno.INVAL;
       if (fromDir.readonly || toDir.readonly) return Errno.NOTCAPABLE;
