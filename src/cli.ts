@@ -1,145 +1,91 @@
-// The command line: `run-wasi [options] <module.wasm> [args...]`, flags spelled as `wasmtime run` does.
+// The command line: `run-wasi [run] [options] <module.wasm> [args...]`, read as `wasmtime run` reads it.
 import * as fs from "node:fs";
 import { createRequire } from "node:module";
+import { parseArgs, UsageError, type Parsed, type RunOptions } from "./cli/args.js";
+import { formatResults, invokeArguments, InvokeError } from "./cli/invoke.js";
+import { notACoreModule, readModuleInfo, type ModuleInfo } from "./cli/module-info.js";
+import { formatBacktrace, trapMessage, wasmFrames } from "./cli/trap.js";
 import { compileModule, validationCacheDir } from "./compile.js";
 import { ProcExit } from "./errors.js";
-import { WASI, type PreopenOptions } from "./wasi.js";
+import { writeHostSync } from "./host-write.js";
+import { WASI, type WASIOptions } from "./wasi.js";
 
-const USAGE = `Usage: run-wasi [options] <module.wasm> [args...]
-
-Runs a WASI (preview1 or snapshot-0) command module. Arguments after the module go to it.
-
-Options:
-  --dir HOST[::GUEST][:readonly]
-                     Give the guest the host directory HOST, named GUEST (default: HOST as
-                     written). ':readonly' forbids every change beneath it. Repeatable.
-  --env NAME=VALUE   Set a variable in the guest's environment. Repeatable.
-  --env NAME         Pass the host's NAME through, if it is set.
-  --trace            Log every WASI call to stderr.
-  --                 End of options.
-  -h, --help         Show this help.
-  -V, --version      Show the version.
-
-The guest sees no host variables and no directories but those given. A module of 4 MiB or more
-that validated once is recorded by its SHA-256 in ~/.cache/run-wasi (RUN_WASI_CACHE=DIR to move
-it, RUN_WASI_CACHE=off for none), so that the next run of the same bytes starts sooner.
-Exit status: the guest's exit code; 134 (3 on Windows) if it traps; 1 if it cannot start.`;
+export { parseArgs, UsageError } from "./cli/args.js";
 
 /** wasmtime's exit status for a trap: SIGABRT's 128+6 on POSIX, abort()'s 3 on Windows. */
 const TRAP_STATUS = process.platform === "win32" ? 3 : 134;
 
-export class UsageError extends Error {}
+/** V8 frames beyond the wasm ones a trap's stack may hold (the CLI's own, an import's). */
+const HOST_FRAMES = 10;
 
-export interface ParsedArgs {
-  module: string;
-  args: string[];
-  env: Record<string, string>;
-  preopens: Record<string, PreopenOptions>;
-  trace: boolean;
-}
-
-export type Parsed = ParsedArgs | { help: true } | { version: true };
-
-function splitDir(spec: string): [guest: string, options: PreopenOptions] {
-  let readonly = false;
-  if (spec.endsWith(":readonly")) {
-    readonly = true;
-    spec = spec.slice(0, -":readonly".length);
-  }
-  const sep = spec.indexOf("::");
-  const host = sep === -1 ? spec : spec.slice(0, sep);
-  const guest = sep === -1 ? spec : spec.slice(sep + 2);
-  if (host.length === 0) throw new UsageError(`--dir ${spec}: the host directory is empty`);
-  if (guest.length === 0) throw new UsageError(`--dir ${spec}: the guest name is empty`);
-  return [guest, { path: host, readonly }];
-}
-
-export function parseArgs(argv: readonly string[], hostEnv: NodeJS.ProcessEnv = process.env): Parsed {
-  const env: Record<string, string> = {};
-  const preopens: Record<string, PreopenOptions> = {};
-  let trace = false;
-  let i = 0;
-  const value = (flag: string, inline: string | undefined): string => {
-    if (inline !== undefined) return inline;
-    const next = argv[++i];
-    if (next === undefined) throw new UsageError(`${flag} needs a value`);
-    return next;
-  };
-  for (; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === "--") {
-      i++;
-      break;
-    }
-    if (!arg.startsWith("-") || arg === "-") break;
-    const eq = arg.indexOf("=");
-    const flag = arg.startsWith("--") && eq !== -1 ? arg.slice(0, eq) : arg;
-    const inline = arg.startsWith("--") && eq !== -1 ? arg.slice(eq + 1) : undefined;
-    switch (flag) {
-      case "-h":
-      case "--help":
-        return { help: true };
-      case "-V":
-      case "--version":
-        return { version: true };
-      case "--dir": {
-        const [guest, options] = splitDir(value(flag, inline));
-        preopens[guest] = options;
-        break;
-      }
-      case "--env": {
-        const spec = value(flag, inline);
-        const at = spec.indexOf("=");
-        if (at === 0) throw new UsageError(`--env ${spec}: the variable name is empty`);
-        if (at === -1) {
-          const inherited = hostEnv[spec];
-          if (inherited !== undefined) env[spec] = inherited;
-        } else {
-          env[spec.slice(0, at)] = spec.slice(at + 1);
-        }
-        break;
-      }
-      case "--trace":
-        trace = true;
-        break;
-      default:
-        throw new UsageError(`unknown option ${flag} (see run-wasi --help)`);
-    }
-  }
-  const module = argv[i];
-  if (module === undefined) throw new UsageError("no module given (see run-wasi --help)");
-  return { module, args: argv.slice(i + 1), env, preopens, trace };
-}
+/** The option the WASI API takes for preopened TCP listeners (-S tcplisten). */
+type CliWasiOptions = WASIOptions & { tcpListen?: readonly string[] };
 
 function version(): string {
   const require = createRequire(import.meta.url);
   return (require("../package.json") as { version: string }).version;
 }
 
-function loadModule(file: string): WebAssembly.Module {
-  let bytes: Uint8Array<ArrayBuffer>;
+/** A line of the CLI's own on stderr (never throws: stderr may be a closed pipe). */
+function report(message: string): void {
+  writeHostSync(2, `run-wasi: ${message}\n`);
+}
+
+function readModuleBytes(file: string): Uint8Array<ArrayBuffer> {
   try {
     // A view of the file's buffer, not a copy: a large module would otherwise be held twice.
     const buffer = fs.readFileSync(file);
-    bytes = new Uint8Array(buffer.buffer as ArrayBuffer, buffer.byteOffset, buffer.byteLength);
+    return new Uint8Array(buffer.buffer as ArrayBuffer, buffer.byteOffset, buffer.byteLength);
   } catch (error) {
     const code = (error as { code?: string }).code;
     const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : (code ?? String(error));
     throw new UsageError(`cannot read ${file}: ${why}`);
   }
+}
+
+function loadModule(file: string, bytes: Uint8Array<ArrayBuffer>, cache: boolean): WebAssembly.Module {
+  const what = notACoreModule(file, bytes);
+  if (what !== undefined) throw new UsageError(what);
   try {
-    return compileModule(bytes, validationCacheDir());
+    return compileModule(bytes, cache ? validationCacheDir() : undefined);
   } catch (error) {
     throw new UsageError(`${file} is not a valid WebAssembly module: ${(error as Error).message}`);
   }
 }
 
-function checkImports(file: string, module: WebAssembly.Module, provided: Record<string, Record<string, unknown>>): void {
+/** The imports, checked before instantiation so that a missing one is named. */
+function linkImports(file: string, module: WebAssembly.Module, wasi: WASI, options: RunOptions): WebAssembly.Imports {
+  const provided = wasi.getImportObject() as Record<string, Record<string, unknown>>;
+  if (!options.preview0) delete provided.wasi_unstable;
+  const imports: Record<string, Record<string, unknown>> = { ...provided };
   for (const imp of WebAssembly.Module.imports(module)) {
-    if (provided[imp.module]?.[imp.name] === undefined) {
-      throw new UsageError(`${file} imports ${imp.module}.${imp.name} (a ${imp.kind}), which no host provides`);
+    if (provided[imp.module]?.[imp.name] !== undefined) continue;
+    if (options.unknownImportsTrap && imp.kind === "function") {
+      // As wasmtime's -W unknown-imports-trap: the module links, and calling the import traps.
+      imports[imp.module] = { ...imports[imp.module], [imp.name]: () => {
+        throw new WebAssembly.RuntimeError(`unknown import: \`${imp.module}::${imp.name}\` has not been defined`);
+      } };
+      continue;
     }
+    throw new UsageError(`${file} imports ${imp.module}.${imp.name} (a ${imp.kind}), which no host provides`);
   }
+  return imports as WebAssembly.Imports;
+}
+
+function wasiOptions(options: RunOptions): CliWasiOptions {
+  const discard = () => {};
+  return {
+    version: "preview1",
+    args: options.argv,
+    env: options.env,
+    preopens: options.preopens,
+    trace: options.trace,
+    returnOnExit: true,
+    ...(options.inheritStdin ? {} : { stdin: "" }),
+    ...(options.inheritStdout ? {} : { stdout: discard }),
+    ...(options.inheritStderr ? {} : { stderr: discard }),
+    ...(options.tcpListen.length > 0 ? { tcpListen: options.tcpListen } : {}),
+  };
 }
 
 /** Runs the CLI; returns the process exit status. Writes errors as one line on stderr. */
@@ -148,65 +94,68 @@ export function main(argv: readonly string[]): number {
   try {
     parsed = parseArgs(argv);
   } catch (error) {
-    process.stderr.write(`run-wasi: ${(error as Error).message}\n`);
+    report((error as Error).message);
     return 2;
   }
   if ("help" in parsed) {
-    process.stdout.write(`${USAGE}\n`);
+    writeHostSync(1, `${parsed.help}\n`);
     return 0;
   }
   if ("version" in parsed) {
-    process.stdout.write(`run-wasi ${version()}\n`);
+    writeHostSync(1, `run-wasi ${version()}\n`);
     return 0;
   }
+  const options = parsed.run;
+  // V8 records this many frames when the trap happens; wasmtime shows up to -D max-backtrace.
+  if (options.maxBacktrace > 0) Error.stackTraceLimit = Math.max(Error.stackTraceLimit, options.maxBacktrace + HOST_FRAMES);
 
-  let wasi: WASI;
-  let instance: WebAssembly.Instance;
+  let bytes: Uint8Array<ArrayBuffer> | undefined;
+  let info: ModuleInfo | undefined;
+  const moduleInfo = (): ModuleInfo => (info ??= readModuleInfo(bytes ?? new Uint8Array()));
   try {
-    const module = loadModule(parsed.module);
+    bytes = readModuleBytes(options.module);
+    const module = loadModule(options.module, bytes, options.validationCache);
     const exports = WebAssembly.Module.exports(module);
-    if (!exports.some((e) => e.name === "_start" && e.kind === "function")) {
-      throw new UsageError(`${parsed.module} exports no _start function: it is not a WASI command`);
+    const hasFunction = (name: string) => exports.some((e) => e.name === name && e.kind === "function");
+    // As wasmtime: the named function, else the command's "" or _start.
+    const entry = options.invoke ?? (hasFunction("_start") ? undefined : hasFunction("") ? "" : undefined);
+    if (entry === undefined && !hasFunction("_start")) {
+      throw new UsageError(`${options.module} exports no _start function: it is not a WASI command (call one of its functions with --invoke NAME)`);
     }
-    wasi = new WASI({
-      version: "preview1",
-      args: [parsed.module, ...parsed.args],
-      env: parsed.env,
-      preopens: parsed.preopens,
-      trace: parsed.trace,
-      returnOnExit: true,
-    });
-    const imports = wasi.getImportObject();
-    checkImports(parsed.module, module, imports);
-    instance = new WebAssembly.Instance(module, imports);
+    if (entry !== undefined && !hasFunction(entry)) throw new UsageError(`${options.module} exports no function named ${JSON.stringify(entry)}`);
+    const wasi = new WASI(wasiOptions(options));
+    const instance = new WebAssembly.Instance(module, linkImports(options.module, module, wasi, options));
+    if (entry === undefined) return wasi.start(instance);
+    return invoke(wasi, instance, entry, moduleInfo(), options);
   } catch (error) {
     // The module's start section runs during instantiation: it may trap or call proc_exit.
     if (error instanceof ProcExit) return error.code;
-    const status = trapStatus(error);
-    if (status !== undefined) return status;
-    process.stderr.write(`run-wasi: ${(error as Error).message}\n`);
-    return 1;
-  }
-
-  try {
-    return wasi.start(instance);
-  } catch (error) {
-    const status = trapStatus(error);
-    if (status !== undefined) return status;
-    process.stderr.write(`run-wasi: ${(error as Error)?.message ?? String(error)}\n`);
+    const trap = trapMessage(error);
+    if (trap !== undefined) {
+      report(`wasm trap: ${trap}`);
+      writeHostSync(2, formatBacktrace(wasmFrames(error), moduleInfo(), options.maxBacktrace));
+      return TRAP_STATUS;
+    }
+    report(error instanceof Error ? error.message : String(error));
     return 1;
   }
 }
 
-/** For a trap: writes the one-line message and returns the trap status; else undefined. */
-function trapStatus(error: unknown): number | undefined {
-  if (error instanceof WebAssembly.RuntimeError) {
-    process.stderr.write(`run-wasi: wasm trap: ${error.message}\n`);
-    return TRAP_STATUS;
+/** --invoke: _initialize if exported, then the function; prints its results. */
+function invoke(wasi: WASI, instance: WebAssembly.Instance, name: string, info: ModuleInfo, options: RunOptions): number {
+  const type = info.exportedFunctions.get(name);
+  if (type === undefined) throw new InvokeError(`the type of \`${name}\` could not be read`);
+  const values = invokeArguments(name, type, options.argv.slice(1));
+  const { memory, _initialize } = instance.exports;
+  // Bind the memory for WASI calls, and run _initialize, without start()'s and initialize()'s
+  // checks of what a command or a reactor exports: wasmtime invokes a function of either.
+  if (memory instanceof WebAssembly.Memory) {
+    wasi.initialize({ exports: { memory, ...(typeof _initialize === "function" ? { _initialize } : {}) } });
+    if (wasi.exitCode !== undefined) return wasi.exitCode;
+  } else if (typeof _initialize === "function") {
+    (_initialize as () => void)();
   }
-  if (error instanceof RangeError && /call stack/i.test(error.message)) {
-    process.stderr.write(`run-wasi: wasm trap: call stack exhausted\n`);
-    return TRAP_STATUS;
-  }
-  return undefined;
+  const returned = (instance.exports[name] as (...args: unknown[]) => unknown)(...values);
+  for (const line of formatResults(type, returned)) writeHostSync(1, `${line}\n`);
+  return 0;
 }

@@ -64,8 +64,10 @@ export class FdTable {
   }
 
   /**
-   * Moves `from` onto `to`, closing what `to` held; `from` becomes free. Both must be open
-   * (EBADF otherwise), as in wasmtime; renumbering onto itself changes nothing.
+   * Moves `from` onto `to`, closing what `to` held; `from` becomes free. Both must be open, else
+   * EBADF: the witx defines no dup2 onto an arbitrary number, and wasmtime (since 37; its
+   * p1_renumber test program asserts EBADF for 127 and u32::MAX) and node:wasi refuse an unused
+   * target too. So no guest number ever sizes the table. Renumbering onto itself changes nothing.
    */
   renumber(from: number, to: number): Descriptor | undefined {
     const source = this.get(from, 0n);

@@ -2,6 +2,7 @@
 import { errnoName } from "./abi/constants.js";
 import { signatures, type ImportName } from "./abi/signatures.js";
 import { ProcExit } from "./errors.js";
+import { writeHostSync } from "./host-write.js";
 import type { GuestMemory } from "./memory.js";
 
 export type TraceOption = boolean | ((line: string) => void);
@@ -16,7 +17,12 @@ export class Tracer {
     option: TraceOption,
     private readonly memory: GuestMemory,
   ) {
-    this.#emit = typeof option === "function" ? option : (line) => process.stderr.write(`${line}\n`);
+    // A stderr that stops taking lines (its reader gone: `--trace … 2>&1 | head`) ends the trace;
+    // the guest's calls and their results are the same either way.
+    let sinkOpen = true;
+    this.#emit = typeof option === "function" ? option : (line) => {
+      if (sinkOpen) sinkOpen = writeHostSync(2, `${line}\n`);
+    };
   }
 
   call(name: ImportName, raw: unknown[], run: () => number): number {

@@ -2,6 +2,10 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import t from "tap";
+import { Errno, Filetype } from "../../src/abi/constants.js";
+import { WasiError } from "../../src/errors.js";
+import { FdTable } from "../../src/fds.js";
+import { Handle } from "../../src/handle.js";
 import { runWat } from "../helpers/harness.js";
 import { E, FT, O, R, STAT, hostFdOpen, sandbox, trackingBackend } from "./util.js";
 
@@ -40,6 +44,36 @@ t.test("fd_renumber: EBADF for a closed source or target; onto itself changes no
   t.equal(s.renumber(a, a), E.SUCCESS, "onto itself");
   t.equal(tracking.openFds.size, held + 1, "and the file was not closed");
   t.equal(s.read(a, 3).n, 0, "the position carried on (the same open file)");
+});
+
+t.test("fd_renumber onto an unused number, however high: EBADF, and the source stays where it was", async (t) => {
+  const { s } = box();
+  const a = s.openOk("a");
+  for (const to of [a + 1, 127, 0x7fffffff, 0xfffffffe, 0xffffffff]) {
+    t.equal(s.renumber(a, to), E.BADF, `onto ${to}`);
+    t.equal(s.fdstat(to).errno, E.BADF, `${to} is still unused`);
+  }
+  t.equal(s.renumber(0xffffffff, a), E.BADF, "from u32::MAX");
+  t.equal(s.read(a, 3).text, "AAA", "the source is untouched");
+  t.equal(s.openOk("b"), a + 1, "the next open takes the lowest free number");
+});
+
+t.test("FdTable: a refused renumber to a high number leaves the table its size", async (t) => {
+  class Placeholder extends Handle {
+    readonly filetype = Filetype.UNKNOWN;
+    stat(): never {
+      throw new WasiError(Errno.NOTSUP);
+    }
+  }
+  const table = new FdTable();
+  const entry = () => ({ handle: new Placeholder(), rightsBase: 0n, rightsInheriting: 0n });
+  const first = table.add(entry());
+  for (const to of [0x7fffffff, 0xffffffff]) {
+    t.throws(() => table.renumber(first, to), new WasiError(Errno.BADF), `onto ${to}: EBADF`);
+  }
+  // entries() walks the table up to its length: it would not end if the renumber had grown it.
+  t.same([...table.entries()].map(([fd]) => fd), [first], "still one entry");
+  t.equal(table.add(entry()), first + 1, "and numbers keep coming from the bottom");
 });
 
 t.test("closing a preopen: it is gone, fds opened from it keep working", async (t) => {

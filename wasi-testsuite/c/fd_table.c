@@ -67,6 +67,46 @@ int main(void) {
   expect("fd_renumber/ebadf-failed-renumber-keeps-source", w_fd_fdstat_get(b, P(&st)), E_SUCCESS);
   expect("fd_renumber/ebadf-source-not-open", w_fd_renumber(777, b), E_BADF);
   expect("fd_renumber/ebadf-both-closed", w_fd_renumber(777, 778), E_BADF);
+  // No dup2: an unused number, however high, is not a target (wasmtime's p1_renumber asks the same).
+  expect("fd_renumber/ebadf-target-127-unused", w_fd_renumber(b, 127), E_BADF);
+  expect("fd_renumber/ebadf-target-0x7fffffff", w_fd_renumber(b, 0x7fffffffu), E_BADF);
+  expect("fd_renumber/ebadf-target-u32-max", w_fd_renumber(b, 0xffffffffu), E_BADF);
+  expect("fd_renumber/ebadf-source-u32-max", w_fd_renumber(0xffffffffu, b), E_BADF);
+  expect("fd_renumber/ebadf-high-target-keeps-source", w_fd_fdstat_get(b, P(&st)), E_SUCCESS);
+  u32 next;
+  open_at(ROOT, 0, "file.txt", 0, R_FD_READ, 0, 0, &next);
+  check("fd_renumber/high-targets-leave-lowest-free", next == a, "the next open did not take the lowest free number");
+  w_fd_close(next);
+  expect("fd_renumber/stdin-onto-itself", w_fd_renumber(0, 0), E_SUCCESS);
+  expect("fd_renumber/stdin-onto-itself-stays-open", w_fd_fdstat_get(0, P(&st)), E_SUCCESS);
+
+  // Each renumber closes what the target held: 2000 of them do not run out of host descriptors.
+  u32 s = scratch("fd_table.cleanup"), cur = open_rw(s, "loop", O_CREAT_), loop_errors = 0;
+  for (int i = 0; i < 2000; i++) {
+    u32 fresh;
+    if (open_at(s, 0, "loop", 0, R_FD_READ, 0, 0, &fresh) != 0 || w_fd_renumber(cur, fresh) != 0) loop_errors++;
+    else cur = fresh;
+  }
+  check("fd_renumber/2000-in-a-row-close-their-targets", loop_errors == 0, "an open or renumber failed");
+  w_fd_close(cur);
+
+  // A redirect as programs do it with dup2, in fd_renumber's terms: park stdout on a number the
+  // program holds, let a log file take the freed 1, write to 1, then put stdout back on 1.
+  u32 park = open_rw(s, "park", O_CREAT_);
+  int parked = w_fd_renumber(1, park);
+  if (parked == 0) out_fd = park;
+  expect("fd_renumber/park-stdout-on-held-fd", parked, E_SUCCESS);
+  u32 log = 0;
+  open_at(s, 0, "log", O_CREAT_, R_FD_WRITE, 0, 0, &log);
+  check("fd_renumber/log-file-takes-freed-1", log == 1, "the log file did not get fd 1");
+  expect("fd_renumber/write-to-1-goes-to-log", write_all(1, "into the log\n", 13), E_SUCCESS);
+  int restored = w_fd_renumber(park, 1);
+  if (restored == 0) out_fd = 1;
+  expect("fd_renumber/restore-stdout-onto-1", restored, E_SUCCESS);
+  expect("fd_renumber/parked-number-free-again", w_fd_fdstat_get(park, P(&st)), E_BADF);
+  check("fd_renumber/log-holds-what-1-got", slurp(s, 0, "log", buf, sizeof buf) == 0 && memcmp(buf, "into the log\n", 14) == 0,
+        "the log file does not hold the line written to fd 1");
+  expect_u64("fd_renumber/parked-file-stays-empty", stat_at(s, 0, "park", &fs), fs.size, 0);
 
   // The preopen is an ordinary descriptor: renumber a directory onto it, then close it.
   w_fd_filestat_get(d, P(&fs));
