@@ -3,16 +3,13 @@ import * as fs from "node:fs";
 import { isatty } from "node:tty";
 import { Errno, Fdflags, Filetype } from "./abi/constants.js";
 import type { FilestatValue } from "./abi/layouts.js";
+import { readWaiting, writeWaiting, type Transfer } from "./blocking-io.js";
 import { fail } from "./errors.js";
 import { Handle } from "./handle.js";
-import { sleepMs } from "./sleep.js";
 import { filestatOf } from "./fs/stat.js";
 
 export type StdinOption = number | string | Uint8Array | ((maxBytes: number) => Uint8Array | string | null) | { fd: number };
 export type StdoutOption = number | NodeJS.WritableStream | ((chunk: Uint8Array) => void);
-
-/** The longest a blocking stdio call sleeps between retries when the host answers EAGAIN. */
-const MAX_BACKOFF_MS = 50;
 
 function zeroStat(filetype: Filetype): FilestatValue {
   return { dev: 0n, ino: 0n, filetype, nlink: 1n, size: 0n, atim: 0n, mtim: 0n, ctim: 0n };
@@ -43,19 +40,16 @@ function gather(buffers: Uint8Array[]): Uint8Array {
   return out;
 }
 
-const isEagain = (e: unknown): boolean => {
-  const code = (e as { code?: unknown } | null)?.code;
-  return code === "EAGAIN" || code === "EWOULDBLOCK";
-};
-
 /**
  * One of the host's own descriptors. Reads and writes block as a program expects even when Node has
- * made the descriptor non-blocking (it does for pipes once process.stdin/stdout is touched): an
- * EAGAIN from the host is waited out, unless the guest itself asked for NONBLOCK.
+ * made the descriptor non-blocking (it does for pipes once process.stdin/stdout is touched), unless
+ * the guest itself asked for NONBLOCK (src/blocking-io.ts).
  */
 export class HostFdStdio extends Handle {
   readonly filetype: Filetype;
   readonly isTty: boolean;
+  readonly #read: Transfer;
+  readonly #write: Transfer;
 
   constructor(readonly hostFd: number) {
     super();
@@ -72,42 +66,18 @@ export class HostFdStdio extends Handle {
     this.filetype = filetype;
     // A character device is not necessarily a terminal (/dev/null is one too).
     this.isTty = filetype === Filetype.CHARACTER_DEVICE && isatty(hostFd);
+    this.#read = (buffer, offset, length) => fs.readSync(hostFd, buffer, offset, length, null);
+    this.#write = (buffer, offset, length) => fs.writeSync(hostFd, buffer, offset, length);
   }
 
   override read(buffers: Uint8Array[]): number {
     const target = buffers.find((b) => b.byteLength > 0);
     if (!target) return 0;
-    for (let backoff = 1; ; backoff = Math.min(backoff * 2, MAX_BACKOFF_MS)) {
-      try {
-        return fs.readSync(this.hostFd, target, 0, target.byteLength, null);
-      } catch (e) {
-        if ((e as { code?: unknown }).code === "EOF") return 0;
-        if (!isEagain(e) || this.fdflags & Fdflags.NONBLOCK) throw e;
-        sleepMs(backoff);
-      }
-    }
+    return readWaiting(this.#read, target, 0, target.byteLength, (this.fdflags & Fdflags.NONBLOCK) !== 0);
   }
 
   override write(buffers: Uint8Array[]): number {
-    let total = 0;
-    for (const buffer of buffers) {
-      let at = 0;
-      for (let backoff = 1; at < buffer.byteLength; ) {
-        try {
-          at += fs.writeSync(this.hostFd, buffer, at, buffer.byteLength - at);
-          backoff = 1;
-        } catch (e) {
-          if (!isEagain(e) || this.fdflags & Fdflags.NONBLOCK) {
-            if (total + at > 0) return total + at;
-            throw e;
-          }
-          sleepMs(backoff);
-          backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
-        }
-      }
-      total += at;
-    }
-    return total;
+    return writeWaiting(this.#write, buffers, (this.fdflags & Fdflags.NONBLOCK) !== 0);
   }
 
   override stat(): FilestatValue {
