@@ -6,12 +6,16 @@ import type { FilestatValue } from "./abi/layouts.js";
 import { readWaiting, writeWaiting, type Transfer } from "./blocking-io.js";
 import { fail } from "./errors.js";
 import { Handle } from "./handle.js";
-import { filestatOf } from "./fs/stat.js";
 
 export type StdinOption = number | string | Uint8Array | ((maxBytes: number) => Uint8Array | string | null) | { fd: number };
 export type StdoutOption = number | NodeJS.WritableStream | ((chunk: Uint8Array) => void);
 
-function zeroStat(filetype: Filetype): FilestatValue {
+/**
+ * What fd_filestat_get says of stdio: a stream, nothing more (as in wasmtime). Even a host file
+ * behind it is not shown as one: run-wasi cannot move the host descriptor's offset (Node has no
+ * lseek), so it cannot offer what a regular file promises.
+ */
+function streamStat(filetype: Filetype): FilestatValue {
   return { dev: 0n, ino: 0n, filetype, nlink: 1n, size: 0n, atim: 0n, mtim: 0n, ctim: 0n };
 }
 
@@ -43,29 +47,28 @@ function gather(buffers: Uint8Array[]): Uint8Array {
 /**
  * One of the host's own descriptors. Reads and writes block as a program expects even when Node has
  * made the descriptor non-blocking (it does for pipes once process.stdin/stdout is touched), unless
- * the guest itself asked for NONBLOCK (src/blocking-io.ts).
+ * the guest itself asked for NONBLOCK (src/blocking-io.ts). It is a stream whatever the host has
+ * behind it: a terminal is a CHARACTER_DEVICE, anything else UNKNOWN, and neither seeks (ESPIPE).
  */
 export class HostFdStdio extends Handle {
   readonly filetype: Filetype;
   readonly isTty: boolean;
+  /** A host file behind it: fd_sync and fd_datasync reach the disk. */
+  readonly #syncable: boolean;
   readonly #read: Transfer;
   readonly #write: Transfer;
 
   constructor(readonly hostFd: number) {
     super();
-    let filetype: Filetype = Filetype.UNKNOWN;
+    this.isTty = isatty(hostFd);
+    this.filetype = this.isTty ? Filetype.CHARACTER_DEVICE : Filetype.UNKNOWN;
+    let syncable = false;
     try {
-      const st = fs.fstatSync(hostFd);
-      if (st.isCharacterDevice()) filetype = Filetype.CHARACTER_DEVICE;
-      else if (st.isFile()) filetype = Filetype.REGULAR_FILE;
-      else if (st.isSocket()) filetype = Filetype.SOCKET_STREAM;
-      else if (st.isBlockDevice()) filetype = Filetype.BLOCK_DEVICE;
+      syncable = fs.fstatSync(hostFd).isFile();
     } catch {
       // A closed host stdio fd: every call on it will answer EBADF.
     }
-    this.filetype = filetype;
-    // A character device is not necessarily a terminal (/dev/null is one too).
-    this.isTty = filetype === Filetype.CHARACTER_DEVICE && isatty(hostFd);
+    this.#syncable = syncable;
     this.#read = (buffer, offset, length) => fs.readSync(hostFd, buffer, offset, length, null);
     this.#write = (buffer, offset, length) => fs.writeSync(hostFd, buffer, offset, length);
   }
@@ -81,15 +84,16 @@ export class HostFdStdio extends Handle {
   }
 
   override stat(): FilestatValue {
-    return filestatOf(fs.fstatSync(this.hostFd, { bigint: true }));
+    fs.fstatSync(this.hostFd); // still open?
+    return streamStat(this.filetype);
   }
 
   override sync(): void {
-    if (this.filetype === Filetype.REGULAR_FILE) fs.fsyncSync(this.hostFd);
+    if (this.#syncable) fs.fsyncSync(this.hostFd);
   }
 
   override datasync(): void {
-    if (this.filetype === Filetype.REGULAR_FILE) fs.fdatasyncSync(this.hostFd);
+    if (this.#syncable) fs.fdatasyncSync(this.hostFd);
   }
 }
 
@@ -126,7 +130,7 @@ export class SourceStdin extends Handle {
   }
 
   override stat(): FilestatValue {
-    return zeroStat(this.filetype);
+    return streamStat(this.filetype);
   }
 }
 
@@ -154,7 +158,7 @@ export class SinkStdout extends Handle {
   }
 
   override stat(): FilestatValue {
-    return zeroStat(this.filetype);
+    return streamStat(this.filetype);
   }
 }
 

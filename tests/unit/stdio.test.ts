@@ -205,12 +205,17 @@ const result = [0, 1, 2].map((fd) => {
   const r = g.w.fd_fdstat_get(fd, 0);
   const v = g.view();
   return { fd, r, filetype: v.getUint8(0), rights: v.getBigUint64(8, true).toString(),
-    seek: g.w.fd_seek(fd, 0n, 1, 64), seekSet: g.w.fd_seek(fd, 0n, 0, 64), filestat: g.w.fd_filestat_get(fd, 128) };
+    seek: g.w.fd_seek(fd, 0n, 1, 64), seekSet: g.w.fd_seek(fd, 0n, 0, 64), seekEnd: g.w.fd_seek(fd, 0n, 2, 64),
+    tell: g.w.fd_tell(fd, 64), filestat: g.w.fd_filestat_get(fd, 128), statType: v.getUint8(128 + 16),
+    statSize: v.getBigUint64(128 + 32, true).toString() };
 });
 const json = JSON.stringify(result) + "\\n";
 if (process.env.RESULT_FILE) fs.writeFileSync(process.env.RESULT_FILE, json); else fs.writeSync(2, json);
 `;
-type FdReport = { fd: number; r: number; filetype: number; rights: string; seek: number; seekSet: number; filestat: number }[];
+type FdReport = {
+  fd: number; r: number; filetype: number; rights: string; seek: number; seekSet: number; seekEnd: number; tell: number;
+  filestat: number; statType: number; statSize: string;
+}[];
 const has = (rights: string, right: bigint) => (BigInt(rights) & right) !== 0n;
 /** wasi-libc's isatty(): a character device without FD_SEEK and FD_TELL. */
 const libcIsatty = (e: FdReport[number]) =>
@@ -219,19 +224,31 @@ const libcIsatty = (e: FdReport[number]) =>
 t.test("host stdio: a pipe, a file, /dev/null", async (t) => {
   const dir = tempDir();
   const outFile = path.join(dir, "out.txt");
-  const fd = fs.openSync(outFile, "w");
-  // stdin /dev/null (a character device that is no terminal), stdout a regular file.
-  const r = runChildSync(REPORT_FDSTAT, { stdio: ["ignore", fd, "pipe"] });
-  fs.closeSync(fd);
+  const inFile = path.join(dir, "in.txt");
+  fs.writeFileSync(inFile, "twelve bytes");
+  const out = fs.openSync(outFile, "w");
+  const input = fs.openSync(inFile, "r");
+  // stdin and stdout regular files.
+  const r = runChildSync(REPORT_FDSTAT, { stdio: [input, out, "pipe"] });
+  // stdin /dev/null (a character device that is no terminal).
+  const n = runChildSync(REPORT_FDSTAT, { stdio: ["ignore", out, "pipe"] });
+  fs.closeSync(out);
+  fs.closeSync(input);
   t.equal(r.status, 0, r.stderr);
-  const report = JSON.parse(r.stderr.trim().split("\n").pop()!) as FdReport;
-  const [stdin, stdout] = report;
-  t.equal(stdin!.r, Errno.SUCCESS);
-  t.equal(stdin!.filetype, Filetype.CHARACTER_DEVICE, "/dev/null is a character device");
-  t.notOk(libcIsatty(stdin!), "but no tty: isatty() in the guest must say no");
-  t.equal(stdout!.filetype, Filetype.REGULAR_FILE, "stdout redirected to a file");
-  t.notOk(libcIsatty(stdout!));
-  t.equal(stdout!.filestat, Errno.SUCCESS, "fd_filestat_get on host stdio");
+  t.equal(n.status, 0, n.stderr);
+  const [stdin, stdout] = JSON.parse(r.stderr.trim().split("\n").pop()!) as FdReport;
+  const devNull = (JSON.parse(n.stderr.trim().split("\n").pop()!) as FdReport)[0]!;
+  // One answer, whatever the host has behind stdio: a stream that does not seek. fdstat, filestat
+  // and seek/tell agree with each other (as in wasmtime), for a file as for /dev/null.
+  for (const [e, what] of [[stdin!, "stdin from a file"], [stdout!, "stdout into a file"], [devNull, "stdin from /dev/null"]] as const) {
+    t.equal(e.r, Errno.SUCCESS);
+    t.equal(e.filetype, Filetype.UNKNOWN, `${what}: fdstat says UNKNOWN (a stream), not REGULAR_FILE`);
+    t.equal(e.filestat, Errno.SUCCESS, `${what}: fd_filestat_get works`);
+    t.equal(e.statType, e.filetype, `${what}: filestat says what fdstat says`);
+    t.equal(e.statSize, "0", `${what}: and shows no size it could not seek through`);
+    t.same([e.seek, e.seekSet, e.seekEnd, e.tell], [Errno.SPIPE, Errno.SPIPE, Errno.SPIPE, Errno.SPIPE], `${what}: seek and tell are ESPIPE`);
+    t.notOk(libcIsatty(e), `${what}: isatty() in the guest says no`);
+  }
 
   // stdout a real pipe. On POSIX a FIFO, through a shell pipeline (Node's own "pipe" stdio is a
   // socket pair there); on Windows Node's "pipe" is a named pipe, and there is no sh.
