@@ -11,6 +11,13 @@ export type StdinOption = number | string | Uint8Array | ((maxBytes: number) => 
 export type StdoutOption = number | NodeJS.WritableStream | ((chunk: Uint8Array) => void);
 
 /**
+ * The most bytes a stream given as stdout or stderr may hold unwritten (its `writableLength`). The
+ * guest runs on the thread that would let the stream drain, so it cannot wait for it: a write that
+ * finds less room takes what fits (a short write), one that finds none is EIO.
+ */
+export const STREAM_BUFFER_LIMIT = 16 * 1024 * 1024;
+
+/**
  * What fd_filestat_get says of stdio: a stream, nothing more (as in wasmtime). Even a host file
  * behind it is not shown as one: run-wasi cannot move the host descriptor's offset (Node has no
  * lseek), so it cannot offer what a regular file promises.
@@ -31,15 +38,17 @@ function scatter(source: Uint8Array, buffers: Uint8Array[]): number {
   return done;
 }
 
-function gather(buffers: Uint8Array[]): Uint8Array {
-  if (buffers.length === 1) return buffers[0]!.slice();
+/** A copy of the first `max` bytes of `buffers`, joined. */
+function gather(buffers: Uint8Array[], max: number): Uint8Array {
   let total = 0;
   for (const b of buffers) total += b.byteLength;
-  const out = new Uint8Array(total);
+  const out = new Uint8Array(Math.min(total, max));
   let at = 0;
   for (const b of buffers) {
-    out.set(b, at);
-    at += b.byteLength;
+    if (at === out.byteLength) break;
+    const n = Math.min(b.byteLength, out.byteLength - at);
+    out.set(n === b.byteLength ? b : b.subarray(0, n), at);
+    at += n;
   }
   return out;
 }
@@ -143,17 +152,23 @@ export class SinkStdout extends Handle {
   }
 
   override write(buffers: Uint8Array[]): number {
-    const chunk = gather(buffers);
-    if (chunk.byteLength === 0) return 0;
     if (typeof this.sink === "function") {
+      const chunk = gather(buffers, Infinity);
+      if (chunk.byteLength === 0) return 0;
       this.sink(chunk);
-    } else {
-      // Writing to an ended or destroyed stream raises an 'error' event later, outside the import,
-      // which would end the host process: answer EPIPE instead.
-      const state = this.sink as { writableEnded?: boolean; destroyed?: boolean };
-      if (state.writableEnded === true || state.destroyed === true) fail(Errno.PIPE);
-      this.sink.write(chunk);
+      return chunk.byteLength;
     }
+    let total = 0;
+    for (const b of buffers) total += b.byteLength;
+    if (total === 0) return 0;
+    // Writing to an ended or destroyed stream raises an 'error' event later, outside the import,
+    // which would end the host process: answer EPIPE instead.
+    const state = this.sink as { writableEnded?: boolean; destroyed?: boolean; writableLength?: unknown };
+    if (state.writableEnded === true || state.destroyed === true) fail(Errno.PIPE);
+    const held = typeof state.writableLength === "number" ? state.writableLength : 0;
+    if (held >= STREAM_BUFFER_LIMIT) fail(Errno.IO);
+    const chunk = gather(buffers, STREAM_BUFFER_LIMIT - held);
+    this.sink.write(chunk);
     return chunk.byteLength;
   }
 

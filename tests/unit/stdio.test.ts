@@ -443,3 +443,49 @@ process.exit(0);
   t.equal(report.total, SIZE, "every byte read, then EOF");
   t.equal(report.sum, expectedSum, "the bytes are the ones written, in order");
 });
+
+// ---- a stream as stdout: bounded memory --------------------------------------------------------
+
+t.test("a stream that cannot drain while the guest runs: 1 GiB written holds host memory to the bound", async (t) => {
+  const GIB = 1 << 30;
+  // A guest with 128 KiB of memory writes 1 GiB in 124 KiB writes to a PassThrough nobody reads
+  // until the guest is done (as when its consumer is asynchronous). The buffers are external
+  // memory, which no heap limit stops: RSS is what shows them.
+  const r = runChildSync(
+    `
+import { PassThrough } from "node:stream";
+import { STREAM_BUFFER_LIMIT } from ${JSON.stringify(new URL("../../src/stdio.ts", import.meta.url).href)};
+const sink = new PassThrough();
+const g = guest({ stdout: sink }, 2);
+const CHUNK = 124 * 1024;
+g.view().setUint32(0, 1024, true); g.view().setUint32(4, CHUNK, true);
+const rss0 = process.memoryUsage().rss;
+let accepted = 0, firstErrno = 0, failures = 0;
+for (let attempted = 0; attempted < ${GIB}; attempted += CHUNK) {
+  const errno = g.w.fd_write(1, 0, 1, 16);
+  if (errno === 0) accepted += g.view().getUint32(16, true);
+  else { failures++; firstErrno ||= errno; }
+}
+const grown = process.memoryUsage().rss - rss0;
+const held = sink.writableLength;
+// The guest is done: the stream drains, and the next write has room again.
+let drained = 0;
+sink.on("data", (c) => (drained += c.byteLength));
+while (sink.writableLength > 0) await new Promise((r) => setImmediate(r));
+const drainedBefore = drained;
+const after = g.w.fd_write(1, 0, 1, 16);
+console.log(JSON.stringify({ limit: STREAM_BUFFER_LIMIT, accepted, firstErrno, failures, grown, held, drained: drainedBefore, after }));
+`,
+    { timeout: 120_000 },
+  );
+  t.equal(r.status, 0, r.stderr);
+  const report = JSON.parse(r.stdout.trim()) as Record<string, number>;
+  const limit = report.limit!;
+  t.equal(report.accepted, limit, `the stream took exactly the bound (${limit} bytes), the last write short`);
+  t.equal(report.held, limit, "and holds no more");
+  t.equal(report.firstErrno, Errno.IO, "past the bound a write is EIO");
+  t.ok(report.failures! > 8000, "every write past it too");
+  t.ok(report.grown! < limit + (48 << 20), `host RSS grew by ${Math.round(report.grown! / 2 ** 20)} MiB, not by 1 GiB`);
+  t.equal(report.drained, limit, "every accepted byte reached the stream's reader");
+  t.equal(report.after, Errno.SUCCESS, "once drained, the stream takes writes again");
+});
