@@ -4,7 +4,7 @@ import { isatty } from "node:tty";
 import { Errno, Fdflags, Filetype } from "./abi/constants.js";
 import type { FilestatValue } from "./abi/layouts.js";
 import { readWaiting, writeWaiting, type Transfer } from "./blocking-io.js";
-import { fail } from "./errors.js";
+import { EmbedderError, fail } from "./errors.js";
 import { Handle } from "./handle.js";
 
 export type StdinOption = number | string | Uint8Array | ((maxBytes: number) => Uint8Array | string | null) | { fd: number };
@@ -125,9 +125,14 @@ export class SourceStdin extends Handle {
     for (const b of buffers) want += b.byteLength;
     if (want === 0) return 0;
     if (this.#pending.byteLength === 0 && !this.#ended) {
-      const chunk = (this.source as (n: number) => Uint8Array | string | null)(want);
-      if (chunk === null || chunk === undefined) this.#ended = true;
-      else this.#pending = typeof chunk === "string" ? new TextEncoder().encode(chunk) : chunk;
+      let chunk: Uint8Array | null;
+      try {
+        chunk = chunkOf((this.source as (n: number) => unknown)(want));
+      } catch (error) {
+        throw new EmbedderError(error);
+      }
+      if (chunk === null) this.#ended = true;
+      else this.#pending = chunk;
     }
     const n = scatter(this.#pending, buffers);
     this.#pending = this.#pending.subarray(n);
@@ -143,7 +148,10 @@ export class SourceStdin extends Handle {
   }
 }
 
-/** stdout/stderr into a Node writable stream or a callback. The guest's bytes are copied out. */
+/**
+ * stdout/stderr into a Node writable stream or a callback. The guest's bytes are copied out. What
+ * either throws is the embedder's own exception: it ends the guest (EmbedderError).
+ */
 export class SinkStdout extends Handle {
   readonly filetype = Filetype.UNKNOWN;
 
@@ -155,7 +163,11 @@ export class SinkStdout extends Handle {
     if (typeof this.sink === "function") {
       const chunk = gather(buffers, Infinity);
       if (chunk.byteLength === 0) return 0;
-      this.sink(chunk);
+      try {
+        this.sink(chunk);
+      } catch (error) {
+        throw new EmbedderError(error);
+      }
       return chunk.byteLength;
     }
     let total = 0;
@@ -168,13 +180,29 @@ export class SinkStdout extends Handle {
     const held = typeof state.writableLength === "number" ? state.writableLength : 0;
     if (held >= STREAM_BUFFER_LIMIT) fail(Errno.IO);
     const chunk = gather(buffers, STREAM_BUFFER_LIMIT - held);
-    this.sink.write(chunk);
+    try {
+      this.sink.write(chunk);
+    } catch (error) {
+      throw new EmbedderError(error);
+    }
     return chunk.byteLength;
   }
 
   override stat(): FilestatValue {
     return streamStat(this.filetype);
   }
+}
+
+/** A stdin function's answer as bytes (null: the end); anything else is the embedder's mistake. */
+function chunkOf(answer: unknown): Uint8Array | null {
+  if (answer === null || answer instanceof Uint8Array) return answer;
+  if (typeof answer === "string") return new TextEncoder().encode(answer);
+  const thenable = typeof (answer as { then?: unknown } | undefined)?.then === "function";
+  const what = thenable
+    ? "a Promise (it is called synchronously, while the guest waits in fd_read: it cannot be async)"
+    : answer === undefined ? "undefined" : `a value of type ${typeof answer}`;
+  const message = `the stdin function must return a Uint8Array, a string, or null (end of input), not ${what}`;
+  throw Object.assign(new TypeError(message), { code: "ERR_INVALID_RETURN_VALUE" });
 }
 
 export function stdinHandle(option: StdinOption | undefined): Handle {

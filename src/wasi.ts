@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Errno, Rights } from "./abi/constants.js";
 import { importNames, signatures, type ImportName, type ParamType } from "./abi/signatures.js";
-import { errnoOf, ProcExit, WasiError } from "./errors.js";
+import { EmbedderError, errnoOf, ProcExit, WasiError } from "./errors.js";
 import { FdTable } from "./fds.js";
 import type { FsBackend } from "./fs/backend.js";
 import { DirHandle } from "./fs/dir.js";
@@ -108,6 +108,8 @@ export class WASI {
   readonly #memory = new GuestMemory();
   readonly #fds = new FdTable();
   #exitCode: number | undefined;
+  /** The embedder's exception (from a stdio callback) that ended the guest, if one did. */
+  #failure: EmbedderError | undefined;
   [kStarted] = false;
 
   constructor(options: WASIOptions = {}) {
@@ -187,11 +189,13 @@ export class WASI {
     this.#bindMemory(exports);
     try {
       (exports._start as () => void)();
-      return this.#exit(0, false);
     } catch (error) {
       if (error instanceof ProcExit) return this.#exit(error.code, true);
+      this.#rethrowFailure();
       throw error;
     }
+    this.#rethrowFailure(); // a guest may have caught it (wasm exception handling)
+    return this.#exit(0, false);
   }
 
   /** Initialises a reactor: calls `_initialize` if it is exported. Accepts an Instance or `{ exports }`. */
@@ -210,8 +214,10 @@ export class WASI {
         this.#exit(error.code, true);
         return;
       }
+      this.#rethrowFailure();
       throw error;
     }
+    this.#rethrowFailure();
   }
 
   /** The guest's exit code once it has exited, else undefined. */
@@ -244,6 +250,14 @@ export class WASI {
     return code;
   }
 
+  /** After an embedder's callback threw: closes every descriptor and throws what it threw. */
+  #rethrowFailure(): void {
+    if (this.#failure === undefined) return;
+    unreleased.unregister(this);
+    closeAll(this.#fds);
+    throw this.#failure.thrown;
+  }
+
   #buildImports(ctx: Context, abi: Abi, tracer: Tracer | undefined): Record<ImportName, (...args: never[]) => number> {
     const impls: Syscalls = {
       ...argsEnvSyscalls(ctx),
@@ -273,16 +287,25 @@ export class WASI {
       i < params.length ? decoders[params[i]!.type] : absent,
     ) as Decoder[];
     const memory = this.#memory;
-    const exitCode = () => this.#exitCode;
+    // A guest that has exited, or that an embedder's exception ended, runs no further import.
+    const stopIfEnded = () => {
+      if (this.#exitCode !== undefined) throw new ProcExit(this.#exitCode);
+      if (this.#failure !== undefined) throw this.#failure.thrown;
+    };
+    // The embedder's own exception is no errno: it leaves as itself (see EmbedderError).
+    const ended = (failure: EmbedderError) => {
+      this.#failure ??= failure;
+      return failure.thrown;
+    };
     function run(a0?: unknown, a1?: unknown, a2?: unknown, a3?: unknown, a4?: unknown, a5?: unknown, a6?: unknown, a7?: unknown, a8?: unknown): number {
-      const exited = exitCode();
-      if (exited !== undefined) throw new ProcExit(exited);
+      stopIfEnded();
       try {
         memory.refresh();
         const result = impl(d0!(a0), d1!(a1), d2!(a2), d3!(a3), d4!(a4), d5!(a5), d6!(a6), d7!(a7), d8!(a8));
         return typeof result === "number" ? result : Errno.SUCCESS;
       } catch (error) {
-        if (isProcExit(error)) throw error;
+        if (isInstance(error, ProcExit)) throw error;
+        if (isInstance(error, EmbedderError)) throw ended(error);
         return errnoOf(error);
       }
     }
@@ -291,10 +314,10 @@ export class WASI {
   }
 }
 
-/** `instanceof` itself throws for some values (a revoked Proxy); those are not the sentinel. */
-function isProcExit(error: unknown): boolean {
+/** `instanceof` itself throws for some values (a revoked Proxy); those are neither sentinel. */
+function isInstance<T>(error: unknown, kind: abstract new (...args: never[]) => T): error is T {
   try {
-    return error instanceof ProcExit;
+    return error instanceof kind;
   } catch {
     return false;
   }

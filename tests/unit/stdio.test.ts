@@ -7,7 +7,9 @@ import { spawnSync } from "node:child_process";
 import { Writable, PassThrough } from "node:stream";
 import t from "tap";
 import { Errno, Filetype, Rights } from "../../src/abi/constants.js";
-import { direct, tempDir } from "../helpers/harness.js";
+import { WASI, type WASIOptions } from "../../src/index.js";
+import { trackingBackend } from "../fs/util.js";
+import { direct, tempDir, wat } from "../helpers/harness.js";
 import { childCommand, runChildSync, spawnChild } from "../helpers/child.js";
 
 const text = (chunks: Uint8Array[]) => Buffer.concat(chunks).toString();
@@ -138,14 +140,99 @@ t.test("function stdin: asked for at most the room given, chunks kept over, null
   t.same(asked, [8, 8, 8, 8], "called only when it had nothing pending, with the total room; never after EOF");
 });
 
-t.test("a stdin function that throws gives an errno", async (t) => {
-  const h = direct({
-    stdin: () => {
-      throw new Error("source failed");
+// ---- the embedder's own exceptions: they end the guest, start() rethrows them -----------------
+
+/** A command that writes "hi\n" to fd 1, reads fd 0, and exits with 100 + the first errno it meets (else 0). */
+const WRITE_THEN_READ = `(module
+  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_read" (func $fd_read (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "proc_exit" (func $proc_exit (param i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 64) "hi\\n")
+  (func $check (param $errno i32)
+    (if (local.get $errno) (then (call $proc_exit (i32.add (i32.const 100) (local.get $errno))))))
+  (func (export "_start")
+    (i32.store (i32.const 0) (i32.const 64))
+    (i32.store (i32.const 4) (i32.const 3))
+    (call $check (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))
+    (i32.store (i32.const 0) (i32.const 128))
+    (i32.store (i32.const 4) (i32.const 16))
+    (call $check (call $fd_read (i32.const 0) (i32.const 0) (i32.const 1) (i32.const 8)))))`;
+
+/** Runs WRITE_THEN_READ with a preopen on a backend that tracks host fds; returns what start() did. */
+async function startWithPreopen(options: WASIOptions) {
+  const tracking = trackingBackend();
+  const wasi = new WASI({ preopens: { "/": tempDir() }, fs: tracking.backend, ...options });
+  const instance = new WebAssembly.Instance(await wat(WRITE_THEN_READ), wasi.getImportObject());
+  const openBefore = tracking.openFds.size;
+  let outcome: { returned: number } | { threw: unknown };
+  try {
+    outcome = { returned: wasi.start(instance) };
+  } catch (error) {
+    outcome = { threw: error };
+  }
+  return { wasi, outcome, openBefore, openAfter: tracking.openFds.size };
+}
+
+t.test("a stdout callback that throws ends the guest: start() rethrows it, descriptors released", async (t) => {
+  const boom = new Error("the embedder's own failure");
+  const r = await startWithPreopen({
+    stdout: () => {
+      throw boom;
     },
   });
-  h.iovecs(0, [100, 4]);
-  t.equal(h.call("fd_read", 0, 0, 1, 500), Errno.IO);
+  t.equal(r.openBefore, 1, "precondition: the preopen held a host descriptor");
+  t.same(r.outcome, { threw: boom }, "start() threw the callback's exception itself, not an errno the guest exits on");
+  t.equal((r.outcome as { threw: unknown }).threw, boom, "the very same object");
+  t.equal(r.openAfter, 0, "every host descriptor was released");
+  t.throws(() => (r.wasi.wasiImport.fd_write as (...a: number[]) => number)(1, 0, 1, 8), boom, "a later import call throws it again");
+});
+
+t.test("a stream whose write() throws, and a thrown non-Error, are the embedder's too", async (t) => {
+  const throwing = new Writable({ write: (_c, _e, cb) => cb() });
+  throwing.write = () => {
+    throw new RangeError("stream broke");
+  };
+  const r1 = await startWithPreopen({ stdout: throwing });
+  t.match(r1.outcome, { threw: { name: "RangeError", message: "stream broke" } });
+  t.equal(r1.openAfter, 0);
+  const r2 = await startWithPreopen({
+    stdout: () => {
+      throw "a string"; // eslint-disable-line no-throw-literal
+    },
+  });
+  t.same(r2.outcome, { threw: "a string" });
+});
+
+t.test("a stdin function that throws ends the guest the same way", async (t) => {
+  const failure = new Error("source failed");
+  const r = await startWithPreopen({
+    stdout: () => {},
+    stdin: () => {
+      throw failure;
+    },
+  });
+  t.same(r.outcome, { threw: failure });
+  t.equal(r.openAfter, 0);
+});
+
+t.test("a stdin function returning a Promise (or anything but bytes, a string or null): a TypeError naming it", async (t) => {
+  const r = await startWithPreopen({ stdout: () => {}, stdin: (async () => "late") as never });
+  const thrown = (r.outcome as { threw?: unknown }).threw;
+  t.type(thrown, TypeError, "start() threw a TypeError");
+  t.match(thrown, { code: "ERR_INVALID_RETURN_VALUE", message: /stdin function .* not a Promise/ });
+  t.equal(r.openAfter, 0);
+  for (const [answer, named] of [[undefined, /not undefined/], [42, /not a value of type number/], [new ArrayBuffer(4), /type object/]] as const) {
+    const h = direct({ stdin: (() => answer) as never });
+    h.iovecs(0, [100, 4]);
+    t.throws(() => h.call("fd_read", 0, 0, 1, 500), { name: "TypeError", message: named }, `a stdin function returning ${String(answer)}`);
+  }
+});
+
+t.test("host and guest failures stay errnos: only the embedder's callbacks throw", async (t) => {
+  const r = await startWithPreopen({ stdout: () => {}, stdin: 12345 });
+  t.same(r.outcome, { returned: 100 + Errno.BADF }, "a closed host stdin fd is EBADF to the guest, which exits on it");
+  t.equal(r.openAfter, 0);
 });
 
 t.test("stdio that is not a host descriptor: fdstat, filestat, no seeking", async (t) => {
