@@ -22,6 +22,17 @@ export class ProcExit extends Error {
 }
 
 /**
+ * An exception from the embedder's own code that an import ran (a stdio function or stream). It is
+ * neither the guest's doing nor a host error, so it becomes no errno: the wrapper rethrows `thrown`
+ * to end the guest, and start() and initialize() rethrow it to the embedder.
+ */
+export class EmbedderError extends Error {
+  constructor(readonly thrown: unknown) {
+    super("an embedder callback threw");
+  }
+}
+
+/**
  * Node's error `code`s (libuv's UV_* names, which Windows errors are also translated into, and the
  * few Node-level codes that fs calls can raise) → errno. Anything absent becomes EIO.
  */

@@ -3,18 +3,26 @@ import * as fs from "node:fs";
 import { isatty } from "node:tty";
 import { Errno, Fdflags, Filetype } from "./abi/constants.js";
 import type { FilestatValue } from "./abi/layouts.js";
-import { fail } from "./errors.js";
+import { readWaiting, writeWaiting, type Transfer } from "./blocking-io.js";
+import { EmbedderError, fail } from "./errors.js";
 import { Handle } from "./handle.js";
-import { sleepMs } from "./sleep.js";
-import { filestatOf } from "./fs/stat.js";
 
 export type StdinOption = number | string | Uint8Array | ((maxBytes: number) => Uint8Array | string | null) | { fd: number };
 export type StdoutOption = number | NodeJS.WritableStream | ((chunk: Uint8Array) => void);
 
-/** The longest a blocking stdio call sleeps between retries when the host answers EAGAIN. */
-const MAX_BACKOFF_MS = 50;
+/**
+ * The most bytes a stream given as stdout or stderr may hold unwritten (its `writableLength`). The
+ * guest runs on the thread that would let the stream drain, so it cannot wait for it: a write that
+ * finds less room takes what fits (a short write), one that finds none is EIO.
+ */
+export const STREAM_BUFFER_LIMIT = 16 * 1024 * 1024;
 
-function zeroStat(filetype: Filetype): FilestatValue {
+/**
+ * What fd_filestat_get says of stdio: a stream, nothing more (as in wasmtime). Even a host file
+ * behind it is not shown as one: run-wasi cannot move the host descriptor's offset (Node has no
+ * lseek), so it cannot offer what a regular file promises.
+ */
+function streamStat(filetype: Filetype): FilestatValue {
   return { dev: 0n, ino: 0n, filetype, nlink: 1n, size: 0n, atim: 0n, mtim: 0n, ctim: 0n };
 }
 
@@ -30,96 +38,71 @@ function scatter(source: Uint8Array, buffers: Uint8Array[]): number {
   return done;
 }
 
-function gather(buffers: Uint8Array[]): Uint8Array {
-  if (buffers.length === 1) return buffers[0]!.slice();
+/** A copy of the first `max` bytes of `buffers`, joined. */
+function gather(buffers: Uint8Array[], max: number): Uint8Array {
   let total = 0;
   for (const b of buffers) total += b.byteLength;
-  const out = new Uint8Array(total);
+  const out = new Uint8Array(Math.min(total, max));
   let at = 0;
   for (const b of buffers) {
-    out.set(b, at);
-    at += b.byteLength;
+    if (at === out.byteLength) break;
+    const n = Math.min(b.byteLength, out.byteLength - at);
+    out.set(n === b.byteLength ? b : b.subarray(0, n), at);
+    at += n;
   }
   return out;
 }
 
-const isEagain = (e: unknown): boolean => {
-  const code = (e as { code?: unknown } | null)?.code;
-  return code === "EAGAIN" || code === "EWOULDBLOCK";
-};
-
 /**
  * One of the host's own descriptors. Reads and writes block as a program expects even when Node has
- * made the descriptor non-blocking (it does for pipes once process.stdin/stdout is touched): an
- * EAGAIN from the host is waited out, unless the guest itself asked for NONBLOCK.
+ * made the descriptor non-blocking (it does for pipes once process.stdin/stdout is touched), unless
+ * the guest itself asked for NONBLOCK (src/blocking-io.ts). It is a stream whatever the host has
+ * behind it: a terminal is a CHARACTER_DEVICE, anything else UNKNOWN, and neither seeks (ESPIPE).
  */
 export class HostFdStdio extends Handle {
   readonly filetype: Filetype;
   readonly isTty: boolean;
+  /** A host file behind it: fd_sync and fd_datasync reach the disk. */
+  readonly #syncable: boolean;
+  readonly #read: Transfer;
+  readonly #write: Transfer;
 
   constructor(readonly hostFd: number) {
     super();
-    let filetype: Filetype = Filetype.UNKNOWN;
+    this.isTty = isatty(hostFd);
+    this.filetype = this.isTty ? Filetype.CHARACTER_DEVICE : Filetype.UNKNOWN;
+    let syncable = false;
     try {
-      const st = fs.fstatSync(hostFd);
-      if (st.isCharacterDevice()) filetype = Filetype.CHARACTER_DEVICE;
-      else if (st.isFile()) filetype = Filetype.REGULAR_FILE;
-      else if (st.isSocket()) filetype = Filetype.SOCKET_STREAM;
-      else if (st.isBlockDevice()) filetype = Filetype.BLOCK_DEVICE;
+      syncable = fs.fstatSync(hostFd).isFile();
     } catch {
       // A closed host stdio fd: every call on it will answer EBADF.
     }
-    this.filetype = filetype;
-    // A character device is not necessarily a terminal (/dev/null is one too).
-    this.isTty = filetype === Filetype.CHARACTER_DEVICE && isatty(hostFd);
+    this.#syncable = syncable;
+    this.#read = (buffer, offset, length) => fs.readSync(hostFd, buffer, offset, length, null);
+    this.#write = (buffer, offset, length) => fs.writeSync(hostFd, buffer, offset, length);
   }
 
   override read(buffers: Uint8Array[]): number {
     const target = buffers.find((b) => b.byteLength > 0);
     if (!target) return 0;
-    for (let backoff = 1; ; backoff = Math.min(backoff * 2, MAX_BACKOFF_MS)) {
-      try {
-        return fs.readSync(this.hostFd, target, 0, target.byteLength, null);
-      } catch (e) {
-        if ((e as { code?: unknown }).code === "EOF") return 0;
-        if (!isEagain(e) || this.fdflags & Fdflags.NONBLOCK) throw e;
-        sleepMs(backoff);
-      }
-    }
+    return readWaiting(this.#read, target, 0, target.byteLength, (this.fdflags & Fdflags.NONBLOCK) !== 0);
   }
 
   override write(buffers: Uint8Array[]): number {
-    let total = 0;
-    for (const buffer of buffers) {
-      let at = 0;
-      for (let backoff = 1; at < buffer.byteLength; ) {
-        try {
-          at += fs.writeSync(this.hostFd, buffer, at, buffer.byteLength - at);
-          backoff = 1;
-        } catch (e) {
-          if (!isEagain(e) || this.fdflags & Fdflags.NONBLOCK) {
-            if (total + at > 0) return total + at;
-            throw e;
-          }
-          sleepMs(backoff);
-          backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
-        }
-      }
-      total += at;
-    }
-    return total;
+    return writeWaiting(this.#write, buffers, (this.fdflags & Fdflags.NONBLOCK) !== 0);
   }
 
   override stat(): FilestatValue {
-    return filestatOf(fs.fstatSync(this.hostFd, { bigint: true }));
+    fs.fstatSync(this.hostFd); // still open?
+    return streamStat(this.filetype);
   }
 
   override sync(): void {
-    if (this.filetype === Filetype.REGULAR_FILE) fs.fsyncSync(this.hostFd);
+    if (this.#syncable) fs.fsyncSync(this.hostFd);
   }
 
   override datasync(): void {
-    if (this.filetype === Filetype.REGULAR_FILE) fs.fdatasyncSync(this.hostFd);
+    if (this.#syncable) fs.fdatasyncSync(this.hostFd);
   }
 }
 
@@ -142,9 +125,14 @@ export class SourceStdin extends Handle {
     for (const b of buffers) want += b.byteLength;
     if (want === 0) return 0;
     if (this.#pending.byteLength === 0 && !this.#ended) {
-      const chunk = (this.source as (n: number) => Uint8Array | string | null)(want);
-      if (chunk === null || chunk === undefined) this.#ended = true;
-      else this.#pending = typeof chunk === "string" ? new TextEncoder().encode(chunk) : chunk;
+      let chunk: Uint8Array | null;
+      try {
+        chunk = chunkOf((this.source as (n: number) => unknown)(want));
+      } catch (error) {
+        throw new EmbedderError(error);
+      }
+      if (chunk === null) this.#ended = true;
+      else this.#pending = chunk;
     }
     const n = scatter(this.#pending, buffers);
     this.#pending = this.#pending.subarray(n);
@@ -156,11 +144,14 @@ export class SourceStdin extends Handle {
   }
 
   override stat(): FilestatValue {
-    return zeroStat(this.filetype);
+    return streamStat(this.filetype);
   }
 }
 
-/** stdout/stderr into a Node writable stream or a callback. The guest's bytes are copied out. */
+/**
+ * stdout/stderr into a Node writable stream or a callback. The guest's bytes are copied out. What
+ * either throws is the embedder's own exception: it ends the guest (EmbedderError).
+ */
 export class SinkStdout extends Handle {
   readonly filetype = Filetype.UNKNOWN;
 
@@ -169,23 +160,49 @@ export class SinkStdout extends Handle {
   }
 
   override write(buffers: Uint8Array[]): number {
-    const chunk = gather(buffers);
-    if (chunk.byteLength === 0) return 0;
     if (typeof this.sink === "function") {
-      this.sink(chunk);
-    } else {
-      // Writing to an ended or destroyed stream raises an 'error' event later, outside the import,
-      // which would end the host process: answer EPIPE instead.
-      const state = this.sink as { writableEnded?: boolean; destroyed?: boolean };
-      if (state.writableEnded === true || state.destroyed === true) fail(Errno.PIPE);
+      const chunk = gather(buffers, Infinity);
+      if (chunk.byteLength === 0) return 0;
+      try {
+        this.sink(chunk);
+      } catch (error) {
+        throw new EmbedderError(error);
+      }
+      return chunk.byteLength;
+    }
+    let total = 0;
+    for (const b of buffers) total += b.byteLength;
+    if (total === 0) return 0;
+    // Writing to an ended or destroyed stream raises an 'error' event later, outside the import,
+    // which would end the host process: answer EPIPE instead.
+    const state = this.sink as { writableEnded?: boolean; destroyed?: boolean; writableLength?: unknown };
+    if (state.writableEnded === true || state.destroyed === true) fail(Errno.PIPE);
+    const held = typeof state.writableLength === "number" ? state.writableLength : 0;
+    if (held >= STREAM_BUFFER_LIMIT) fail(Errno.IO);
+    const chunk = gather(buffers, STREAM_BUFFER_LIMIT - held);
+    try {
       this.sink.write(chunk);
+    } catch (error) {
+      throw new EmbedderError(error);
     }
     return chunk.byteLength;
   }
 
   override stat(): FilestatValue {
-    return zeroStat(this.filetype);
+    return streamStat(this.filetype);
   }
+}
+
+/** A stdin function's answer as bytes (null: the end); anything else is the embedder's mistake. */
+function chunkOf(answer: unknown): Uint8Array | null {
+  if (answer === null || answer instanceof Uint8Array) return answer;
+  if (typeof answer === "string") return new TextEncoder().encode(answer);
+  const thenable = typeof (answer as { then?: unknown } | undefined)?.then === "function";
+  const what = thenable
+    ? "a Promise (it is called synchronously, while the guest waits in fd_read: it cannot be async)"
+    : answer === undefined ? "undefined" : `a value of type ${typeof answer}`;
+  const message = `the stdin function must return a Uint8Array, a string, or null (end of input), not ${what}`;
+  throw Object.assign(new TypeError(message), { code: "ERR_INVALID_RETURN_VALUE" });
 }
 
 export function stdinHandle(option: StdinOption | undefined): Handle {

@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Errno, Rights } from "./abi/constants.js";
 import { importNames, signatures, type ImportName, type ParamType } from "./abi/signatures.js";
-import { errnoOf, ProcExit, WasiError } from "./errors.js";
+import { EmbedderError, errnoOf, ProcExit, WasiError } from "./errors.js";
 import { DEFAULT_MAX_OPEN_FILES, FdTable } from "./fds.js";
 import type { FsBackend } from "./fs/backend.js";
 import { DirHandle } from "./fs/dir.js";
@@ -132,6 +132,8 @@ export class WASI {
   readonly #fds: FdTable;
   readonly #resources: HostResources;
   #exitCode: number | undefined;
+  /** The embedder's exception (from a stdio callback) that ended the guest, if one did. */
+  #failure: EmbedderError | undefined;
   [kStarted] = false;
 
   constructor(options: WASIOptions = {}) {
@@ -215,12 +217,14 @@ export class WASI {
       if (exports._initialize !== undefined) throw new TypeError("a WASI command must not export _initialize");
       this.#bindMemory(exports);
       (exports._start as () => void)();
-      return this.#exit(0, false);
     } catch (error) {
-      if (isProcExit(error)) return this.#exit((error as ProcExit).code, true);
+      if (isInstance(error, ProcExit)) return this.#exit(error.code, true);
       this.close(); // a trap ends the guest as an exit does (and a module that cannot start holds nothing)
+      this.#rethrowFailure();
       throw error;
     }
+    this.#rethrowFailure(); // a guest may have caught it (wasm exception handling)
+    return this.#exit(0, false);
   }
 
   /** Initialises a reactor: calls `_initialize` if it is exported. Accepts an Instance or `{ exports }`. */
@@ -235,13 +239,15 @@ export class WASI {
       this.#bindMemory(exports);
       (exports._initialize as (() => void) | undefined)?.();
     } catch (error) {
-      if (isProcExit(error)) {
-        this.#exit((error as ProcExit).code, true);
+      if (isInstance(error, ProcExit)) {
+        this.#exit(error.code, true);
         return;
       }
       this.close(); // this instance can never run: nothing to keep
+      this.#rethrowFailure();
       throw error;
     }
+    this.#rethrowFailure();
   }
 
   /**
@@ -287,6 +293,13 @@ export class WASI {
     return code;
   }
 
+  /** After an embedder's callback threw: closes every descriptor and throws what it threw. */
+  #rethrowFailure(): void {
+    if (this.#failure === undefined) return;
+    this.close();
+    throw this.#failure.thrown;
+  }
+
   #buildImports(ctx: Context, abi: Abi, tracer: Tracer | undefined): Record<ImportName, (...args: never[]) => number> {
     const impls: Syscalls = {
       ...argsEnvSyscalls(ctx),
@@ -316,16 +329,25 @@ export class WASI {
       i < params.length ? decoders[params[i]!.type] : absent,
     ) as Decoder[];
     const memory = this.#memory;
-    const exitCode = () => this.#exitCode;
+    // A guest that has exited, or that an embedder's exception ended, runs no further import.
+    const stopIfEnded = () => {
+      if (this.#exitCode !== undefined) throw new ProcExit(this.#exitCode);
+      if (this.#failure !== undefined) throw this.#failure.thrown;
+    };
+    // The embedder's own exception is no errno: it leaves as itself (see EmbedderError).
+    const ended = (failure: EmbedderError) => {
+      this.#failure ??= failure;
+      return failure.thrown;
+    };
     function run(a0?: unknown, a1?: unknown, a2?: unknown, a3?: unknown, a4?: unknown, a5?: unknown, a6?: unknown, a7?: unknown, a8?: unknown): number {
-      const exited = exitCode();
-      if (exited !== undefined) throw new ProcExit(exited);
+      stopIfEnded();
       try {
         memory.refresh();
         const result = impl(d0!(a0), d1!(a1), d2!(a2), d3!(a3), d4!(a4), d5!(a5), d6!(a6), d7!(a7), d8!(a8));
         return typeof result === "number" ? result : Errno.SUCCESS;
       } catch (error) {
-        if (isProcExit(error)) throw error;
+        if (isInstance(error, ProcExit)) throw error;
+        if (isInstance(error, EmbedderError)) throw ended(error);
         return errnoOf(error);
       } finally {
         // The directories the call's resolutions held open, however it ended.
@@ -337,10 +359,10 @@ export class WASI {
   }
 }
 
-/** `instanceof` itself throws for some values (a revoked Proxy); those are not the sentinel. */
-function isProcExit(error: unknown): boolean {
+/** `instanceof` itself throws for some values (a revoked Proxy); those are neither sentinel. */
+function isInstance<T>(error: unknown, kind: abstract new (...args: never[]) => T): error is T {
   try {
-    return error instanceof ProcExit;
+    return error instanceof kind;
   } catch {
     return false;
   }

@@ -7,7 +7,9 @@ import { spawnSync } from "node:child_process";
 import { Writable, PassThrough } from "node:stream";
 import t from "tap";
 import { Errno, Filetype, Rights } from "../../src/abi/constants.js";
-import { direct, tempDir } from "../helpers/harness.js";
+import { WASI, type WASIOptions } from "../../src/index.js";
+import { trackingBackend } from "../fs/util.js";
+import { direct, tempDir, wat } from "../helpers/harness.js";
 import { childCommand, runChildSync, spawnChild } from "../helpers/child.js";
 
 const text = (chunks: Uint8Array[]) => Buffer.concat(chunks).toString();
@@ -138,14 +140,99 @@ t.test("function stdin: asked for at most the room given, chunks kept over, null
   t.same(asked, [8, 8, 8, 8], "called only when it had nothing pending, with the total room; never after EOF");
 });
 
-t.test("a stdin function that throws gives an errno", async (t) => {
-  const h = direct({
-    stdin: () => {
-      throw new Error("source failed");
+// ---- the embedder's own exceptions: they end the guest, start() rethrows them -----------------
+
+/** A command that writes "hi\n" to fd 1, reads fd 0, and exits with 100 + the first errno it meets (else 0). */
+const WRITE_THEN_READ = `(module
+  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_read" (func $fd_read (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "proc_exit" (func $proc_exit (param i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 64) "hi\\n")
+  (func $check (param $errno i32)
+    (if (local.get $errno) (then (call $proc_exit (i32.add (i32.const 100) (local.get $errno))))))
+  (func (export "_start")
+    (i32.store (i32.const 0) (i32.const 64))
+    (i32.store (i32.const 4) (i32.const 3))
+    (call $check (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))
+    (i32.store (i32.const 0) (i32.const 128))
+    (i32.store (i32.const 4) (i32.const 16))
+    (call $check (call $fd_read (i32.const 0) (i32.const 0) (i32.const 1) (i32.const 8)))))`;
+
+/** Runs WRITE_THEN_READ with a preopen on a backend that tracks host fds; returns what start() did. */
+async function startWithPreopen(options: WASIOptions) {
+  const tracking = trackingBackend();
+  const wasi = new WASI({ preopens: { "/": tempDir() }, fs: tracking.backend, ...options });
+  const instance = new WebAssembly.Instance(await wat(WRITE_THEN_READ), wasi.getImportObject());
+  const openBefore = tracking.openFds.size;
+  let outcome: { returned: number } | { threw: unknown };
+  try {
+    outcome = { returned: wasi.start(instance) };
+  } catch (error) {
+    outcome = { threw: error };
+  }
+  return { wasi, outcome, openBefore, openAfter: tracking.openFds.size };
+}
+
+t.test("a stdout callback that throws ends the guest: start() rethrows it, descriptors released", async (t) => {
+  const boom = new Error("the embedder's own failure");
+  const r = await startWithPreopen({
+    stdout: () => {
+      throw boom;
     },
   });
-  h.iovecs(0, [100, 4]);
-  t.equal(h.call("fd_read", 0, 0, 1, 500), Errno.IO);
+  t.equal(r.openBefore, 1, "precondition: the preopen held a host descriptor");
+  t.same(r.outcome, { threw: boom }, "start() threw the callback's exception itself, not an errno the guest exits on");
+  t.equal((r.outcome as { threw: unknown }).threw, boom, "the very same object");
+  t.equal(r.openAfter, 0, "every host descriptor was released");
+  t.throws(() => (r.wasi.wasiImport.fd_write as (...a: number[]) => number)(1, 0, 1, 8), boom, "a later import call throws it again");
+});
+
+t.test("a stream whose write() throws, and a thrown non-Error, are the embedder's too", async (t) => {
+  const throwing = new Writable({ write: (_c, _e, cb) => cb() });
+  throwing.write = () => {
+    throw new RangeError("stream broke");
+  };
+  const r1 = await startWithPreopen({ stdout: throwing });
+  t.match(r1.outcome, { threw: { name: "RangeError", message: "stream broke" } });
+  t.equal(r1.openAfter, 0);
+  const r2 = await startWithPreopen({
+    stdout: () => {
+      throw "a string"; // eslint-disable-line no-throw-literal
+    },
+  });
+  t.same(r2.outcome, { threw: "a string" });
+});
+
+t.test("a stdin function that throws ends the guest the same way", async (t) => {
+  const failure = new Error("source failed");
+  const r = await startWithPreopen({
+    stdout: () => {},
+    stdin: () => {
+      throw failure;
+    },
+  });
+  t.same(r.outcome, { threw: failure });
+  t.equal(r.openAfter, 0);
+});
+
+t.test("a stdin function returning a Promise (or anything but bytes, a string or null): a TypeError naming it", async (t) => {
+  const r = await startWithPreopen({ stdout: () => {}, stdin: (async () => "late") as never });
+  const thrown = (r.outcome as { threw?: unknown }).threw;
+  t.type(thrown, TypeError, "start() threw a TypeError");
+  t.match(thrown, { code: "ERR_INVALID_RETURN_VALUE", message: /stdin function .* not a Promise/ });
+  t.equal(r.openAfter, 0);
+  for (const [answer, named] of [[undefined, /not undefined/], [42, /not a value of type number/], [new ArrayBuffer(4), /type object/]] as const) {
+    const h = direct({ stdin: (() => answer) as never });
+    h.iovecs(0, [100, 4]);
+    t.throws(() => h.call("fd_read", 0, 0, 1, 500), { name: "TypeError", message: named }, `a stdin function returning ${String(answer)}`);
+  }
+});
+
+t.test("host and guest failures stay errnos: only the embedder's callbacks throw", async (t) => {
+  const r = await startWithPreopen({ stdout: () => {}, stdin: 12345 });
+  t.same(r.outcome, { returned: 100 + Errno.BADF }, "a closed host stdin fd is EBADF to the guest, which exits on it");
+  t.equal(r.openAfter, 0);
 });
 
 t.test("stdio that is not a host descriptor: fdstat, filestat, no seeking", async (t) => {
@@ -205,12 +292,17 @@ const result = [0, 1, 2].map((fd) => {
   const r = g.w.fd_fdstat_get(fd, 0);
   const v = g.view();
   return { fd, r, filetype: v.getUint8(0), rights: v.getBigUint64(8, true).toString(),
-    seek: g.w.fd_seek(fd, 0n, 1, 64), seekSet: g.w.fd_seek(fd, 0n, 0, 64), filestat: g.w.fd_filestat_get(fd, 128) };
+    seek: g.w.fd_seek(fd, 0n, 1, 64), seekSet: g.w.fd_seek(fd, 0n, 0, 64), seekEnd: g.w.fd_seek(fd, 0n, 2, 64),
+    tell: g.w.fd_tell(fd, 64), filestat: g.w.fd_filestat_get(fd, 128), statType: v.getUint8(128 + 16),
+    statSize: v.getBigUint64(128 + 32, true).toString() };
 });
 const json = JSON.stringify(result) + "\\n";
 if (process.env.RESULT_FILE) fs.writeFileSync(process.env.RESULT_FILE, json); else fs.writeSync(2, json);
 `;
-type FdReport = { fd: number; r: number; filetype: number; rights: string; seek: number; seekSet: number; filestat: number }[];
+type FdReport = {
+  fd: number; r: number; filetype: number; rights: string; seek: number; seekSet: number; seekEnd: number; tell: number;
+  filestat: number; statType: number; statSize: string;
+}[];
 const has = (rights: string, right: bigint) => (BigInt(rights) & right) !== 0n;
 /** wasi-libc's isatty(): a character device without FD_SEEK and FD_TELL. */
 const libcIsatty = (e: FdReport[number]) =>
@@ -219,19 +311,31 @@ const libcIsatty = (e: FdReport[number]) =>
 t.test("host stdio: a pipe, a file, /dev/null", async (t) => {
   const dir = tempDir();
   const outFile = path.join(dir, "out.txt");
-  const fd = fs.openSync(outFile, "w");
-  // stdin /dev/null (a character device that is no terminal), stdout a regular file.
-  const r = runChildSync(REPORT_FDSTAT, { stdio: ["ignore", fd, "pipe"] });
-  fs.closeSync(fd);
+  const inFile = path.join(dir, "in.txt");
+  fs.writeFileSync(inFile, "twelve bytes");
+  const out = fs.openSync(outFile, "w");
+  const input = fs.openSync(inFile, "r");
+  // stdin and stdout regular files.
+  const r = runChildSync(REPORT_FDSTAT, { stdio: [input, out, "pipe"] });
+  // stdin /dev/null (a character device that is no terminal).
+  const n = runChildSync(REPORT_FDSTAT, { stdio: ["ignore", out, "pipe"] });
+  fs.closeSync(out);
+  fs.closeSync(input);
   t.equal(r.status, 0, r.stderr);
-  const report = JSON.parse(r.stderr.trim().split("\n").pop()!) as FdReport;
-  const [stdin, stdout] = report;
-  t.equal(stdin!.r, Errno.SUCCESS);
-  t.equal(stdin!.filetype, Filetype.CHARACTER_DEVICE, "/dev/null is a character device");
-  t.notOk(libcIsatty(stdin!), "but no tty: isatty() in the guest must say no");
-  t.equal(stdout!.filetype, Filetype.REGULAR_FILE, "stdout redirected to a file");
-  t.notOk(libcIsatty(stdout!));
-  t.equal(stdout!.filestat, Errno.SUCCESS, "fd_filestat_get on host stdio");
+  t.equal(n.status, 0, n.stderr);
+  const [stdin, stdout] = JSON.parse(r.stderr.trim().split("\n").pop()!) as FdReport;
+  const devNull = (JSON.parse(n.stderr.trim().split("\n").pop()!) as FdReport)[0]!;
+  // One answer, whatever the host has behind stdio: a stream that does not seek. fdstat, filestat
+  // and seek/tell agree with each other (as in wasmtime), for a file as for /dev/null.
+  for (const [e, what] of [[stdin!, "stdin from a file"], [stdout!, "stdout into a file"], [devNull, "stdin from /dev/null"]] as const) {
+    t.equal(e.r, Errno.SUCCESS);
+    t.equal(e.filetype, Filetype.UNKNOWN, `${what}: fdstat says UNKNOWN (a stream), not REGULAR_FILE`);
+    t.equal(e.filestat, Errno.SUCCESS, `${what}: fd_filestat_get works`);
+    t.equal(e.statType, e.filetype, `${what}: filestat says what fdstat says`);
+    t.equal(e.statSize, "0", `${what}: and shows no size it could not seek through`);
+    t.same([e.seek, e.seekSet, e.seekEnd, e.tell], [Errno.SPIPE, Errno.SPIPE, Errno.SPIPE, Errno.SPIPE], `${what}: seek and tell are ESPIPE`);
+    t.notOk(libcIsatty(e), `${what}: isatty() in the guest says no`);
+  }
 
   // stdout a real pipe. On POSIX a FIFO, through a shell pipeline (Node's own "pipe" stdio is a
   // socket pair there); on Windows Node's "pipe" is a named pipe, and there is no sh.
@@ -425,4 +529,50 @@ process.exit(0);
   t.same(report.errors, [], "no errno reached the guest");
   t.equal(report.total, SIZE, "every byte read, then EOF");
   t.equal(report.sum, expectedSum, "the bytes are the ones written, in order");
+});
+
+// ---- a stream as stdout: bounded memory --------------------------------------------------------
+
+t.test("a stream that cannot drain while the guest runs: 1 GiB written holds host memory to the bound", async (t) => {
+  const GIB = 1 << 30;
+  // A guest with 128 KiB of memory writes 1 GiB in 124 KiB writes to a PassThrough nobody reads
+  // until the guest is done (as when its consumer is asynchronous). The buffers are external
+  // memory, which no heap limit stops: RSS is what shows them.
+  const r = runChildSync(
+    `
+import { PassThrough } from "node:stream";
+import { STREAM_BUFFER_LIMIT } from ${JSON.stringify(new URL("../../src/stdio.ts", import.meta.url).href)};
+const sink = new PassThrough();
+const g = guest({ stdout: sink }, 2);
+const CHUNK = 124 * 1024;
+g.view().setUint32(0, 1024, true); g.view().setUint32(4, CHUNK, true);
+const rss0 = process.memoryUsage().rss;
+let accepted = 0, firstErrno = 0, failures = 0;
+for (let attempted = 0; attempted < ${GIB}; attempted += CHUNK) {
+  const errno = g.w.fd_write(1, 0, 1, 16);
+  if (errno === 0) accepted += g.view().getUint32(16, true);
+  else { failures++; firstErrno ||= errno; }
+}
+const grown = process.memoryUsage().rss - rss0;
+const held = sink.writableLength;
+// The guest is done: the stream drains, and the next write has room again.
+let drained = 0;
+sink.on("data", (c) => (drained += c.byteLength));
+while (sink.writableLength > 0) await new Promise((r) => setImmediate(r));
+const drainedBefore = drained;
+const after = g.w.fd_write(1, 0, 1, 16);
+console.log(JSON.stringify({ limit: STREAM_BUFFER_LIMIT, accepted, firstErrno, failures, grown, held, drained: drainedBefore, after }));
+`,
+    { timeout: 120_000 },
+  );
+  t.equal(r.status, 0, r.stderr);
+  const report = JSON.parse(r.stdout.trim()) as Record<string, number>;
+  const limit = report.limit!;
+  t.equal(report.accepted, limit, `the stream took exactly the bound (${limit} bytes), the last write short`);
+  t.equal(report.held, limit, "and holds no more");
+  t.equal(report.firstErrno, Errno.IO, "past the bound a write is EIO");
+  t.ok(report.failures! > 8000, "every write past it too");
+  t.ok(report.grown! < limit + (48 << 20), `host RSS grew by ${Math.round(report.grown! / 2 ** 20)} MiB, not by 1 GiB`);
+  t.equal(report.drained, limit, "every accepted byte reached the stream's reader");
+  t.equal(report.after, Errno.SUCCESS, "once drained, the stream takes writes again");
 });
