@@ -22,12 +22,12 @@
 // in-process start() time — peak RSS, and the issue-7 target; then geometric means.
 // A benchmark, not a test: nothing here asserts a time. A wrong checksum fails the run.
 import { spawnSync } from "node:child_process";
-import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { DEFAULTS as BIG_DEFAULTS, generate as generateBigModule } from "./bigmodule.mjs";
+import { fnv1a, sha256, Sum, u32view } from "./checksum.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, "..");
@@ -104,32 +104,6 @@ function usage(error) {
   process.stdout.write(`${text}\n`);
   process.exit(0);
 }
-
-// --- checksums the workloads print (see bench/workloads/common.h) --------------------------------
-class Sum {
-  s1 = 0;
-  s2 = 0;
-  words(u32) {
-    let { s1, s2 } = this;
-    for (let i = 0; i < u32.length; i++) {
-      s1 = (s1 + u32[i]) >>> 0;
-      s2 = (s2 + s1) >>> 0;
-    }
-    this.s1 = s1;
-    this.s2 = s2;
-    return this;
-  }
-  hex() {
-    return this.s1.toString(16).padStart(8, "0") + this.s2.toString(16).padStart(8, "0");
-  }
-}
-const u32view = (buf) => new Uint32Array(buf.buffer, buf.byteOffset, buf.byteLength >>> 2);
-function fnv1a(s) {
-  let h = 2166136261;
-  for (const b of Buffer.from(s)) h = Math.imul(h ^ b, 16777619) >>> 0;
-  return h;
-}
-const sha256 = (buf) => createHash("sha256").update(buf).digest("hex");
 
 // --- fixtures ------------------------------------------------------------------------------------
 const BIG_BYTES = 64 << 20;
