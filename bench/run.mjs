@@ -2,7 +2,7 @@
 // `npm run bench`: run-wasi against node:wasi, in one run, round by round.
 //
 //   node bench/run.mjs [--rounds N] [--warmup N] [--only W[,W…]] [--json FILE] [--root DIR]
-//                      [--metric wall|cpu] [--floor] [--keep]
+//                      [--metric wall|cpu] [--floor] [--syscalls|--no-syscalls] [--keep]
 //
 // Most workloads are C programs (bench/workloads/*.c, built with clang for wasm32-wasi and cached
 // in bench/.cache/) that print a checksum; the resolver workload is a napi-rs package's wasm
@@ -18,6 +18,9 @@
 //   floor  (--floor) bench/runners/floor.mjs: the same program under a bare-minimum host (each
 //          import straight to one node:fs call: no sandbox, no checks), the floor for node:fs hosts
 //
+// The system-call mode (--syscalls; on by default for the path-heavy workloads) adds one run per
+// host under `strace -f`, cut to the guest's run, and prints system calls per import call.
+//
 // Measured per run: the wall time of the whole process (spawn to exit), the in-process time of
 // wasi.start() (API and node:wasi; the CLI reports none), CPU time of both, and the peak RSS
 // (VmHWM at exit, via a -r preload in every process alike). Printed per workload: medians, the
@@ -32,6 +35,7 @@ import * as path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { DEFAULTS as BIG_DEFAULTS, generate as generateBigModule } from "./bigmodule.mjs";
 import { fnv1a, sha256, Sum, u32view } from "./checksum.mjs";
+import { straceArgs, straceAvailable, windowCounts } from "./syscalls.mjs";
 import {
   makeResolverTree,
   makeWalkTree,
@@ -49,7 +53,7 @@ const cacheDir = path.join(here, ".cache");
 
 // --- options -----------------------------------------------------------------------------------
 function parseOptions(argv) {
-  const o = { rounds: 7, warmup: 1, only: undefined, json: undefined, root: repo, keep: false, metric: "wall", floor: false };
+  const o = { rounds: 7, warmup: 1, only: undefined, json: undefined, root: repo, keep: false, metric: "wall", floor: false, syscalls: undefined };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const [flag, inline] = a.startsWith("--") && a.includes("=") ? [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)] : [a, undefined];
@@ -82,6 +86,12 @@ function parseOptions(argv) {
       case "--floor":
         o.floor = true;
         break;
+      case "--syscalls":
+        o.syscalls = true;
+        break;
+      case "--no-syscalls":
+        o.syscalls = false;
+        break;
       case "--metric":
         o.metric = value();
         if (o.metric !== "wall" && o.metric !== "cpu") usage("--metric takes wall or cpu");
@@ -110,6 +120,10 @@ function usage(error) {
   --floor         also run the floor each round (runners/floor.mjs: the same program under a
                   bare-minimum host, each import straight to one node:fs call, no sandbox, no
                   checks) and print its ratio to node:wasi
+  --syscalls      after the timed rounds of every workload, one more run of run-wasi's API and of
+                  node:wasi under strace -f: the system calls made while the guest runs, per
+                  import call, and the most frequent ones (default: only for resolver, treewalk)
+  --no-syscalls   not even for those
   --keep          keep the fixture directory`;
   if (error) {
     process.stderr.write(`bench: ${error}\n\n${text}\n`);
@@ -184,9 +198,9 @@ export function makeFixtures(root, needs) {
 // --- workloads -----------------------------------------------------------------------------------
 // name, the fixtures it needs, the program and its guest arguments, the line it must print, and
 // what it must leave behind. `target` is the bound on the ratio run-wasi ÷ node:wasi. `pathHeavy`:
-// a real program's pattern of path lookups rather than one call repeated; its own target, outside
-// the geometric mean. `runner`: driven from JavaScript by runners/<runner>.mjs rather than a C
-// program, so no CLI run.
+// a real program's pattern of path lookups rather than one call repeated; reported on its own,
+// outside the geometric mean, and its system calls counted by default. `runner`: driven from
+// JavaScript by runners/<runner>.mjs rather than a C program, so no CLI run.
 export const G = "/fx"; // the guest's name for the fixture directory
 export const WORKLOADS = [
   {
@@ -456,14 +470,17 @@ export function commandFor(mode, opts, w, wasm, fixtures) {
   }
 }
 
-/** One run of `workload` under `mode` in a fresh process, checked against `expected`. */
-function runOnce(mode, opts, workload, wasm, fixtures, expected) {
+/**
+ * One run of `workload` under `mode` in a fresh process, checked against `expected`. `under`
+ * ({ command, args, env }) runs that command with node's command line appended (strace).
+ */
+function runOnce(mode, opts, workload, wasm, fixtures, expected, under) {
   workload.reset?.(fixtures);
   const argv = commandFor(mode, opts, workload, wasm, fixtures);
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, argv, {
+  const r = spawnSync(under?.command ?? process.execPath, under ? [...under.args, process.execPath, ...argv] : argv, {
     stdio: ["ignore", "pipe", "pipe", "pipe"],
-    env: { ...process.env, RUN_WASI_ROOT: opts.root },
+    env: { ...process.env, RUN_WASI_ROOT: opts.root, ...under?.env },
     maxBuffer: 64 << 20,
   });
   const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
@@ -486,8 +503,28 @@ function runOnce(mode, opts, workload, wasm, fixtures, expected) {
     startCpuMs: info.startCpuMs,
     compileMs: info.compileMs,
     rssKiB: info.maxRssKiB,
+    importCalls: info.importCalls,
     error,
   };
+}
+
+// --- system calls (--syscalls) -------------------------------------------------------------------
+/**
+ * One more run of `w` under `mode` (api or node) in strace's syscall window (syscalls.mjs):
+ * { importCalls, calls, failed, byName, processCalls }, or { unavailable } when strace cannot run
+ * here, or { error } when the run itself went wrong.
+ */
+function syscallWindow(mode, opts, w, wasm, fixtures, expected) {
+  const log = path.join(os.tmpdir(), `run-wasi-bench-strace-${process.pid}.log`);
+  try {
+    const s = runOnce(mode, opts, w, wasm, fixtures, expected, { command: "strace", args: straceArgs(log), env: { RUN_WASI_BENCH_WINDOW: "1" } });
+    const counts = fs.existsSync(log) ? windowCounts(fs.readFileSync(log, "utf8")) : undefined;
+    if (s.error) return counts ? { error: s.error } : { unavailable: `strace: ${s.error}` };
+    if (!counts) return { unavailable: "strace logged no window" };
+    return { importCalls: s.importCalls, ...counts };
+  } finally {
+    fs.rmSync(log, { force: true });
+  }
 }
 
 // --- statistics ----------------------------------------------------------------------------------
@@ -536,6 +573,8 @@ function summarize(w, samples, metric) {
 const fmtMs = (x) => (Number.isFinite(x) ? (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2)) : "–");
 const fmtR = (x) => (Number.isFinite(x) ? x.toFixed(2) : "–");
 const fmtMiB = (x) => (Number.isFinite(x) ? x.toFixed(0) : "–");
+
+const fmtN = (x) => (Number.isFinite(x) ? x.toLocaleString("en-US") : "–");
 
 /** Columns aligned: the ones in `left` to the left, the others (numbers) to the right. */
 function table(rows, left = new Set([0])) {
@@ -628,6 +667,31 @@ function report(results, opts) {
   );
   if (results.some((r) => r.w.pathHeavy)) console.log("path-heavy workloads (resolver, treewalk): their own targets, outside the geometric mean.");
   if (results.some((r) => r.w.runner)) console.log("resolver: a library driven from JavaScript, so no CLI run; its start() columns time the queries, not loading the binding.");
+  reportSyscalls(results, opts);
+}
+
+function reportSyscalls(results, opts) {
+  const measured = results.filter((r) => r.syscalls);
+  if (opts.syscalls && !straceAvailable()) console.log("\n--syscalls: strace is not available here (Debian: apt-get install strace)");
+  if (measured.length === 0) return;
+  const rows = [["workload", "host", "import calls", "system calls", "per import call", "failed", "whole process", "most frequent (failed)"]];
+  for (const { w, syscalls } of measured) {
+    for (const mode of ["api", "node"]) {
+      const c = syscalls[mode];
+      const label = [mode === "api" ? w.name : "", mode === "api" ? "run-wasi" : "node:wasi"];
+      if (c.unavailable) {
+        rows.push([...label, c.unavailable, "", "", "", "", ""]);
+        continue;
+      }
+      const top = c.byName.slice(0, 6).map((e) => `${e.name} ${fmtN(e.calls)}${e.failed ? ` (${fmtN(e.failed)})` : ""}`);
+      rows.push([...label, fmtN(c.importCalls), fmtN(c.calls), fmtR(c.calls / c.importCalls), fmtN(c.failed), fmtN(c.processCalls), top.join(", ")]);
+    }
+  }
+  console.log(
+    `\nsystem calls while the guest runs: one more run per host (run-wasi's API, node:wasi) under strace -f, counted over the guest's` +
+      `\nrun only (start(), or the resolver's queries); "whole process" adds Node's start-up and loading the host.\n`,
+  );
+  console.log(table(rows, new Set([0, 1, 7])));
 }
 
 // --- main ----------------------------------------------------------------------------------------
@@ -689,6 +753,15 @@ function main() {
         }
         process.stdout.write(".");
       }
+      let syscalls;
+      if (!failed && (opts.syscalls ?? w.pathHeavy) && !w.informational && straceAvailable()) {
+        process.stdout.write(" strace");
+        syscalls = {};
+        for (const mode of ["api", "node"]) {
+          syscalls[mode] = syscallWindow(mode, opts, w, programs[w.program], fixtures, expected);
+          if (syscalls[mode].error) failed = `${MODE_LABEL[mode]} under strace: ${syscalls[mode].error}`;
+        }
+      }
       if (failed) {
         failures++;
         process.stdout.write(` FAILED\n  ${failed}\n`);
@@ -697,7 +770,7 @@ function main() {
       }
       const s = summarize(w, samples, opts.metric);
       process.stdout.write(` node:wasi ${fmtMs(s.startMs.node)} ms, run-wasi ${fmtMs(s.startMs.api)} ms in ${w.runner ? "the queries" : "start()"}\n`);
-      results.push({ w, s, samples });
+      results.push({ w, s, samples, syscalls });
     }
   } finally {
     cleanup();
@@ -718,7 +791,15 @@ function main() {
       rounds: opts.rounds,
       metric: opts.metric,
       root: opts.root,
-      workloads: results.map(({ w, s, failed, samples }) => ({ name: w.name, what: w.what, target: w.target ?? w.targetMs, failed, summary: s, samples })),
+      workloads: results.map(({ w, s, failed, samples, syscalls }) => ({
+        name: w.name,
+        what: w.what,
+        target: w.target ?? w.targetMs,
+        failed,
+        summary: s,
+        samples,
+        syscalls,
+      })),
     };
     fs.writeFileSync(opts.json, `${JSON.stringify(out, null, 2)}\n`);
     console.log(`\nwrote ${opts.json}`);

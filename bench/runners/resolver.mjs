@@ -7,12 +7,14 @@
 // `resolver queries=N resolved=N failed=N sum=H` (H: the sum over the queries i of FNV-1a of
 // "i path", or "i !" for a failed one), which the harness computes from the tree it built. Reports
 // on fd 3, like host.mjs: {compileMs (loading the binding: compile, instantiate, initialise),
-// startMs (the queries), startCpuMs}.
+// startMs (the queries), startCpuMs}. With RUN_WASI_BENCH_WINDOW=1 (run.mjs --syscalls) it also
+// counts the import calls and marks the queries for strace (window.mjs).
 import * as fs from "node:fs";
 import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
 import { fnv1a, hex32 } from "../checksum.mjs";
 import { loadNapiBinding } from "./napi-binding.mjs";
+import { closeWindow, countImportCalls, openWindow, windowed } from "./window.mjs";
 
 const [kind, manifestFile] = process.argv.slice(2);
 if ((kind !== "node" && kind !== "api") || !manifestFile) {
@@ -23,10 +25,20 @@ const root = process.env.RUN_WASI_ROOT ?? new URL("../..", import.meta.url).path
 const { WASI } = kind === "node" ? await import("node:wasi") : await import(pathToFileURL(`${root}/dist/index.js`).href);
 const manifest = JSON.parse(fs.readFileSync(manifestFile, "utf8"));
 
+const counter = { calls: 0 };
+const Host = windowed
+  ? class extends WASI {
+      getImportObject() {
+        return countImportCalls(super.getImportObject(), counter);
+      }
+    }
+  : WASI;
+
 const t0 = performance.now();
-const { ResolverFactory } = loadNapiBinding(createRequire(import.meta.url).resolve(manifest.binding), WASI);
+const { ResolverFactory } = loadNapiBinding(createRequire(import.meta.url).resolve(manifest.binding), Host);
 const t1 = performance.now();
 const c1 = process.cpuUsage();
+if (windowed) openWindow(counter);
 let resolver;
 let resolved = 0;
 let sum = 0;
@@ -36,11 +48,12 @@ manifest.queries.forEach(([directory, specifier], i) => {
   if (path !== undefined) resolved++;
   sum = (sum + fnv1a(`${i} ${path ?? "!"}`)) >>> 0;
 });
+const importCalls = windowed ? closeWindow(counter) : undefined;
 const c2 = process.cpuUsage(c1);
 const t2 = performance.now();
 const n = manifest.queries.length;
 process.stdout.write(`resolver queries=${n} resolved=${resolved} failed=${n - resolved} sum=${hex32(sum)}\n`);
-const report = { compileMs: t1 - t0, startMs: t2 - t1, startCpuMs: (c2.user + c2.system) / 1000 };
+const report = { compileMs: t1 - t0, startMs: t2 - t1, startCpuMs: (c2.user + c2.system) / 1000, importCalls };
 try {
   fs.writeSync(3, `${JSON.stringify(report)}\n`);
 } catch {
