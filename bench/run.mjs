@@ -672,7 +672,8 @@ function report(results, opts) {
 
 function reportSyscalls(results, opts) {
   const measured = results.filter((r) => r.syscalls);
-  if (opts.syscalls && !straceAvailable()) console.log("\n--syscalls: strace is not available here (Debian: apt-get install strace)");
+  const wanted = results.some((r) => (opts.syscalls ?? r.w.pathHeavy) && !r.w.informational);
+  if (wanted && !straceAvailable()) console.log("\nno system-call counts: strace is not available here (Debian: apt-get install strace)");
   if (measured.length === 0) return;
   const rows = [["workload", "host", "import calls", "system calls", "per import call", "failed", "whole process", "most frequent (failed)"]];
   for (const { w, syscalls } of measured) {
