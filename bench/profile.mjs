@@ -14,7 +14,7 @@ import { SourceMap } from "node:module";
 import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
-import { bigModule, buildPrograms, commandFor, fixtureBase, makeFixtures, warnIfStale, WORKLOADS } from "./run.mjs";
+import { bigModule, buildPrograms, commandFor, fixtureBase, makeFixtures, modesOf, warnIfStale, WORKLOADS } from "./run.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, "..");
@@ -169,7 +169,9 @@ try {
   for (const w of workloads) {
     const expected = w.expected(fx);
     w.reset?.(fixtures);
-    const base = commandFor("cli", opts, programs[w.program], fixtures, w.args());
+    // run-wasi's CLI, or its API for a workload driven from JavaScript (no CLI run).
+    const [own] = modesOf(w, opts);
+    const base = commandFor(own, opts, w, programs[w.program], fixtures);
     const argv = ["--cpu-prof", "--cpu-prof-dir", profDir, "--cpu-prof-name", `${w.name}.cpuprofile`, "--cpu-prof-interval", "100", ...base];
     const r = spawnSync(process.execPath, argv, { env, stdio: ["ignore", "pipe", "pipe", "ignore"] });
     if (r.status !== 0 || String(r.stdout) !== expected.line) {
@@ -178,7 +180,7 @@ try {
     }
     const { total, groups, fns, inclusive } = analyze(JSON.parse(fs.readFileSync(path.join(profDir, `${w.name}.cpuprofile`), "utf8")));
     const pct = (us) => `${((100 * us) / total).toFixed(1).padStart(5)}%`;
-    console.log(`\n=== ${w.name}: ${w.what} — run-wasi CLI, ${(total / 1000).toFixed(0)} ms sampled`);
+    console.log(`\n=== ${w.name}: ${w.what} — run-wasi ${own === "cli" ? "CLI" : "API"}, ${(total / 1000).toFixed(0)} ms sampled`);
     console.log(
       GROUPS.filter((g) => groups[g] > 0)
         .map((g) => `  ${pct(groups[g])}  ${g}`)
@@ -190,16 +192,16 @@ try {
     const interesting = inclusive.filter((f) => !/^(main|start|\(anonymous\))  src\/(cli|wasi)\.ts/.test(f.label));
     for (const f of interesting.slice(0, opts.top)) console.log(`  ${pct(f.us)} ${(f.us / 1000).toFixed(1).padStart(7)} ms  ${f.label}`);
     if (opts.strace) {
-      for (const mode of ["cli", "node"]) {
+      for (const mode of [own, "node"]) {
         w.reset?.(fixtures);
-        const counts = straceCounts(commandFor(mode, opts, programs[w.program], fixtures, w.args()), env);
+        const counts = straceCounts(commandFor(mode, opts, w, programs[w.program], fixtures), env);
         if (!counts) {
           console.log("  (strace not available)");
           break;
         }
         const top = counts.slice(0, 8).map((c) => `${c.name} ${c.calls}${c.errors ? ` (${c.errors} err)` : ""}`);
         const sum = counts.reduce((a, c) => a + c.calls, 0);
-        console.log(`  syscalls ${mode === "cli" ? "run-wasi " : "node:wasi"}: ${sum} in all; ${top.join(", ")}`);
+        console.log(`  syscalls ${mode === "node" ? "node:wasi" : "run-wasi "}: ${sum} in all; ${top.join(", ")}`);
       }
     }
   }

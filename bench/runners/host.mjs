@@ -4,10 +4,12 @@
 // checkout named by $RUN_WASI_ROOT (default: this repository). A fresh process, and so a fresh WASI
 // object, per run. Reports on fd 3 (a pipe bench/run.mjs opens), or on stderr when run by hand:
 // {compileMs, instantiateMs, startMs, startCpuMs, exitCode} (startCpuMs: user + system time of the
-// whole process during start(), which a busy machine inflates less than wall time). The guest's stdout/stderr are the process's own.
-// GUEST_DIR "" means no preopen.
+// whole process during start(), which a busy machine inflates less than wall time). The guest's
+// stdout/stderr are the process's own. GUEST_DIR "" means no preopen. With RUN_WASI_BENCH_WINDOW=1
+// (run.mjs --syscalls) it also counts the import calls and marks start() for strace (window.mjs).
 import * as fs from "node:fs";
 import { pathToFileURL } from "node:url";
+import { closeWindow, countImportCalls, openWindow, windowed } from "./window.mjs";
 
 const [kind, file, guestDir, hostDir, ...args] = process.argv.slice(2);
 if ((kind !== "node" && kind !== "api") || !file) {
@@ -22,13 +24,17 @@ const module = new WebAssembly.Module(fs.readFileSync(file));
 const t1 = performance.now();
 const preopens = guestDir ? { [guestDir]: hostDir } : {};
 const wasi = new WASI({ version: "preview1", args: [file, ...args], env: {}, preopens, returnOnExit: true });
-const instance = new WebAssembly.Instance(module, wasi.getImportObject());
+const counter = { calls: 0 };
+const importObject = windowed ? countImportCalls(wasi.getImportObject(), counter) : wasi.getImportObject();
+const instance = new WebAssembly.Instance(module, importObject);
 const t2 = performance.now();
 const c2 = process.cpuUsage();
+if (windowed) openWindow(counter);
 const exitCode = wasi.start(instance);
+const importCalls = windowed ? closeWindow(counter) : undefined;
 const c3 = process.cpuUsage(c2);
 const t3 = performance.now();
-const report = { compileMs: t1 - t0, instantiateMs: t2 - t1, startMs: t3 - t2, startCpuMs: (c3.user + c3.system) / 1000, exitCode };
+const report = { compileMs: t1 - t0, instantiateMs: t2 - t1, startMs: t3 - t2, startCpuMs: (c3.user + c3.system) / 1000, exitCode, importCalls };
 try {
   fs.writeSync(3, `${JSON.stringify(report)}\n`);
 } catch {
