@@ -1,10 +1,16 @@
 // The one place where a host error becomes a WASI errno. Nothing else maps errors.
 import { Errno } from "./abi/constants.js";
 
-/** Thrown inside an import to return an errno; the central wrapper in wasi.ts catches it. */
-export class WasiError extends Error {
-  constructor(readonly errno: Errno) {
-    super(`errno ${errno}`);
+/**
+ * Thrown inside an import to return an errno; the central wrapper in wasi.ts catches it. Not an
+ * Error: it is the import's answer, not a fault, and an Error would capture a stack trace on every
+ * miss (a path-heavy guest gets thousands of ENOENTs).
+ */
+export class WasiError {
+  constructor(readonly errno: Errno) {}
+
+  toString(): string {
+    return `WasiError(errno ${this.errno})`;
   }
 }
 
