@@ -5,6 +5,8 @@ import { Errno, Fdflags, Filetype } from "./abi/constants.js";
 import type { FilestatValue } from "./abi/layouts.js";
 import { fail } from "./errors.js";
 import { Handle } from "./handle.js";
+import { ChannelStream, type Readiness } from "./io/stream.js";
+import type { IoThread } from "./io/thread.js";
 import { sleepMs } from "./sleep.js";
 import { filestatOf } from "./fs/stat.js";
 
@@ -56,6 +58,8 @@ const isEagain = (e: unknown): boolean => {
 export class HostFdStdio extends Handle {
   readonly filetype: Filetype;
   readonly isTty: boolean;
+  #watched: ChannelStream | undefined;
+  #unwatchable = false;
 
   constructor(readonly hostFd: number) {
     super();
@@ -77,6 +81,7 @@ export class HostFdStdio extends Handle {
   override read(buffers: Uint8Array[]): number {
     const target = buffers.find((b) => b.byteLength > 0);
     if (!target) return 0;
+    if (this.#watched !== undefined) return this.#watched.read(target, { nonblocking: (this.fdflags & Fdflags.NONBLOCK) !== 0 });
     for (let backoff = 1; ; backoff = Math.min(backoff * 2, MAX_BACKOFF_MS)) {
       try {
         return fs.readSync(this.hostFd, target, 0, target.byteLength, null);
@@ -108,6 +113,25 @@ export class HostFdStdio extends Handle {
       total += at;
     }
     return total;
+  }
+
+  /**
+   * A pipe, socket or terminal on the host's fd 0-2 is watched by the I/O thread from the first
+   * poll on: the poll waits for its bytes, and every read after takes them from the same buffer, so
+   * none is lost or reordered. Anything else is ready at once: files, other character devices, and
+   * host fds above 2 (Node could only watch one by taking it over, and would close it afterwards).
+   */
+  override pollRead(io: IoThread): Readiness | undefined {
+    if (this.#watched === undefined && !this.#unwatchable) {
+      const watchable = this.hostFd <= 2 && (this.filetype === Filetype.UNKNOWN || this.filetype === Filetype.SOCKET_STREAM || this.isTty);
+      this.#watched = watchable ? ChannelStream.watch(io, this.hostFd) : undefined;
+      this.#unwatchable = this.#watched === undefined;
+    }
+    return this.#watched === undefined ? { nbytes: 1n, hangup: false } : this.#watched.readReadiness();
+  }
+
+  override close(): void {
+    this.#watched?.close();
   }
 
   override stat(): FilestatValue {

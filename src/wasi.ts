@@ -11,6 +11,7 @@ import { DirHandle } from "./fs/dir.js";
 import { nodeBackend } from "./fs/node.js";
 import { anchoringAvailable, Resolver } from "./fs/resolve.js";
 import { TimesOverlay } from "./fs/times.js";
+import { IoThread } from "./io/thread.js";
 import { GuestMemory, utf8 } from "./memory.js";
 import { stdinHandle, stdoutHandle, type StdinOption, type StdoutOption } from "./stdio.js";
 import { argsEnvSyscalls } from "./syscalls/args-env.js";
@@ -98,7 +99,10 @@ function closeAll(fds: FdTable): void {
  * A WASI that is dropped without its guest exiting (a reactor, or one never started) gives its host
  * descriptors back when it is collected. The registry holds the table, not the WASI.
  */
-const unreleased = new FinalizationRegistry<FdTable>(closeAll);
+const unreleased = new FinalizationRegistry<{ fds: FdTable; io: IoThread }>(({ fds, io }) => {
+  closeAll(fds);
+  io.close();
+});
 
 export class WASI {
   readonly wasiImport: Record<ImportName, (...args: never[]) => number>;
@@ -107,6 +111,7 @@ export class WASI {
   readonly #returnOnExit: boolean;
   readonly #memory = new GuestMemory();
   readonly #fds = new FdTable();
+  readonly #io = new IoThread();
   #exitCode: number | undefined;
   [kStarted] = false;
 
@@ -133,6 +138,7 @@ export class WASI {
       fs: backend,
       resolver: new Resolver(backend, { windows, anchored: anchoringAvailable }),
       times: new TimesOverlay(),
+      io: this.#io,
     };
 
     const stdio = [
@@ -161,7 +167,7 @@ export class WASI {
       });
     }
 
-    unreleased.register(this, this.#fds, this);
+    unreleased.register(this, { fds: this.#fds, io: this.#io }, this);
 
     const tracer = options.trace ? new Tracer(options.trace, this.#memory) : undefined;
     this.wasiImport = this.#buildImports(ctx, preview1, tracer);
@@ -240,6 +246,7 @@ export class WASI {
     this.#exitCode = code;
     unreleased.unregister(this);
     closeAll(this.#fds);
+    this.#io.close();
     if (procExit && !this.#returnOnExit) process.exit(code);
     return code;
   }

@@ -9,6 +9,7 @@ import { Errno, Fdflags, Filetype } from "../abi/constants.js";
 import type { FilestatValue } from "../abi/layouts.js";
 import { errnoOf, fail, WasiError } from "../errors.js";
 import { Handle, type SeekWhence } from "../handle.js";
+import type { Readiness } from "../io/stream.js";
 import type { FsBackend } from "./backend.js";
 import { RaceLost } from "./resolve.js";
 import { filetypeOf } from "./stat.js";
@@ -215,6 +216,11 @@ export class FileHandle extends Handle {
     const end = offset + len;
     if (end > MAX_OFFSET) fail(Errno.FBIG);
     if (this.fs.fstat(this.hostFd).size < end) this.fs.ftruncate(this.hostFd, Number(end));
+  }
+
+  /** As wasmtime answers for a file: always ready, nbytes 1, and HANGUP from its end on. */
+  override pollRead(): Readiness {
+    return { nbytes: 1n, hangup: this.readable() === 0n };
   }
 
   override readable(): bigint {

@@ -9,6 +9,7 @@ import type { ImportName } from "../abi/signatures.js";
 import type { Resolver } from "../fs/resolve.js";
 import type { FsBackend } from "../fs/backend.js";
 import type { TimesOverlay } from "../fs/times.js";
+import type { IoThread } from "../io/thread.js";
 
 export interface Context {
   readonly memory: GuestMemory;
@@ -18,6 +19,8 @@ export interface Context {
   readonly fs: FsBackend;
   readonly resolver: Resolver;
   readonly times: TimesOverlay;
+  /** The instance's I/O thread (sockets, watched stdin), started on first use. */
+  readonly io: IoThread;
 }
 
 /** The parts of the ABI that differ between wasi_snapshot_preview1 and wasi_unstable. */
