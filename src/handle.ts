@@ -95,5 +95,20 @@ export abstract class Handle {
   pollWrite(_io: IoThread): Readiness | undefined {
     return { nbytes: 1n, hangup: false };
   }
+  /** Sockets answer sock_* themselves; anything else is not one. */
+  get isSocket(): boolean {
+    return false;
+  }
+  /** sock_accept: the connection, as a handle whose fdflags are `flags`. */
+  accept(_flags: number): Handle {
+    return fail(Errno.NOTSOCK);
+  }
+  /** sock_recv into the buffer (wasmtime fills the first non-empty iovec only). */
+  recv(_buffer: Uint8Array, _peek: boolean, _waitAll: boolean): number {
+    return fail(Errno.NOTSOCK);
+  }
+  shutdown(_read: boolean, _write: boolean): void {
+    fail(Errno.NOTSOCK);
+  }
   close(): void {}
 }

@@ -13,6 +13,7 @@ import { anchoringAvailable, Resolver } from "./fs/resolve.js";
 import { TimesOverlay } from "./fs/times.js";
 import { IoThread } from "./io/thread.js";
 import { GuestMemory, utf8 } from "./memory.js";
+import { LISTENER_RIGHTS, ListenerHandle, STREAM_RIGHTS } from "./net/socket.js";
 import { stdinHandle, stdoutHandle, type StdinOption, type StdoutOption } from "./stdio.js";
 import { argsEnvSyscalls } from "./syscalls/args-env.js";
 import { clockRandomSyscalls } from "./syscalls/clock-random.js";
@@ -51,6 +52,8 @@ export interface WASIOptions {
   windowsPaths?: boolean;
   /** Replace node:fs (fault injection, other file systems). */
   fs?: FsBackend;
+  /** "HOST:PORT" each: TCP listeners opened now and handed to the guest after the preopens, in order (wasmtime's -S tcplisten). */
+  tcpListen?: readonly string[];
 }
 
 type ImportObject = Record<string, Record<string, (...args: never[]) => unknown>>;
@@ -165,6 +168,16 @@ export class WASI {
         rightsInheriting: handle.maxInheritingRights(),
         preopenName: guestPath,
       });
+    }
+
+    try {
+      for (const address of validateTcpListen(options.tcpListen)) {
+        this.#fds.add({ handle: ListenerHandle.listen(this.#io, address), rightsBase: LISTENER_RIGHTS, rightsInheriting: STREAM_RIGHTS });
+      }
+    } catch (error) {
+      closeAll(this.#fds);
+      this.#io.close();
+      throw error;
     }
 
     unreleased.register(this, { fds: this.#fds, io: this.#io }, this);
@@ -342,6 +355,14 @@ function encodeEnv(env: Readonly<Record<string, string | undefined>> | undefined
     out.push(utf8(`${key}=${value}`));
   }
   return out;
+}
+
+function validateTcpListen(addresses: readonly string[] | undefined): readonly string[] {
+  if (addresses === undefined) return [];
+  if (!Array.isArray(addresses) || addresses.some((a) => typeof a !== "string")) {
+    throw new TypeError('tcpListen must be an array of "HOST:PORT" strings');
+  }
+  return addresses;
 }
 
 function validatePreopens(
