@@ -4,6 +4,8 @@
 import { Errno, Filetype } from "./abi/constants.js";
 import type { FilestatValue } from "./abi/layouts.js";
 import { fail } from "./errors.js";
+import type { Readiness } from "./io/stream.js";
+import type { IoThread } from "./io/thread.js";
 
 export type SeekWhence = "set" | "cur" | "end";
 
@@ -88,6 +90,32 @@ export abstract class Handle {
   /** Bytes ready to read without blocking, for poll_oneoff; undefined when unknown. */
   readable(): bigint | undefined {
     return undefined;
+  }
+  /**
+   * poll_oneoff's question: would a read (a write) return without blocking now? The answer, or
+   * undefined for "not yet" (the poll then waits for the I/O thread's doorbell). Whatever Node cannot
+   * watch is ready at once.
+   */
+  pollRead(_io: IoThread): Readiness | undefined {
+    return { nbytes: this.readable() ?? 1n, hangup: false };
+  }
+  pollWrite(_io: IoThread): Readiness | undefined {
+    return { nbytes: 1n, hangup: false };
+  }
+  /** Sockets answer sock_* themselves; anything else is not one. */
+  get isSocket(): boolean {
+    return false;
+  }
+  /** sock_accept: the connection, as a handle whose fdflags are `flags`. */
+  accept(_flags: number): Handle {
+    return fail(Errno.NOTSOCK);
+  }
+  /** sock_recv into the buffer (wasmtime fills the first non-empty iovec only). */
+  recv(_buffer: Uint8Array, _peek: boolean, _waitAll: boolean): number {
+    return fail(Errno.NOTSOCK);
+  }
+  shutdown(_read: boolean, _write: boolean): void {
+    fail(Errno.NOTSOCK);
   }
   close(): void {}
 }

@@ -6,6 +6,8 @@ import type { FilestatValue } from "./abi/layouts.js";
 import { readWaiting, writeWaiting, type Transfer } from "./blocking-io.js";
 import { EmbedderError, fail } from "./errors.js";
 import { Handle } from "./handle.js";
+import { ChannelStream, type Readiness } from "./io/stream.js";
+import type { IoThread } from "./io/thread.js";
 
 export type StdinOption = number | string | Uint8Array | ((maxBytes: number) => Uint8Array | string | null) | { fd: number };
 export type StdoutOption = number | NodeJS.WritableStream | ((chunk: Uint8Array) => void);
@@ -64,20 +66,28 @@ export class HostFdStdio extends Handle {
   readonly isTty: boolean;
   /** A host file behind it: fd_sync and fd_datasync reach the disk. */
   readonly #syncable: boolean;
+  /** A pipe, socket or terminal behind it: what the I/O thread can watch for readiness. */
+  readonly #watchable: boolean;
   readonly #read: Transfer;
   readonly #write: Transfer;
+  #watched: ChannelStream | undefined;
+  #unwatchable = false;
 
   constructor(readonly hostFd: number) {
     super();
     this.isTty = isatty(hostFd);
     this.filetype = this.isTty ? Filetype.CHARACTER_DEVICE : Filetype.UNKNOWN;
     let syncable = false;
+    let watchable = this.isTty;
     try {
-      syncable = fs.fstatSync(hostFd).isFile();
+      const st = fs.fstatSync(hostFd);
+      syncable = st.isFile();
+      watchable ||= st.isFIFO() || st.isSocket();
     } catch {
       // A closed host stdio fd: every call on it will answer EBADF.
     }
     this.#syncable = syncable;
+    this.#watchable = watchable;
     this.#read = (buffer, offset, length) => fs.readSync(hostFd, buffer, offset, length, null);
     this.#write = (buffer, offset, length) => fs.writeSync(hostFd, buffer, offset, length);
   }
@@ -85,11 +95,32 @@ export class HostFdStdio extends Handle {
   override read(buffers: Uint8Array[]): number {
     const target = buffers.find((b) => b.byteLength > 0);
     if (!target) return 0;
-    return readWaiting(this.#read, target, 0, target.byteLength, (this.fdflags & Fdflags.NONBLOCK) !== 0);
+    const nonblocking = (this.fdflags & Fdflags.NONBLOCK) !== 0;
+    if (this.#watched !== undefined) return this.#watched.read(target, { nonblocking });
+    return readWaiting(this.#read, target, 0, target.byteLength, nonblocking);
   }
 
   override write(buffers: Uint8Array[]): number {
     return writeWaiting(this.#write, buffers, (this.fdflags & Fdflags.NONBLOCK) !== 0);
+  }
+
+  /**
+   * A pipe, socket or terminal on the host's fd 0-2 is watched by the I/O thread from the first
+   * poll on: the poll waits for its bytes, and every read after takes them from the same buffer, so
+   * none is lost or reordered. Anything else is ready at once: files, other character devices, and
+   * host fds above 2 (Node could only watch one by taking it over, and would close it afterwards).
+   */
+  override pollRead(io: IoThread): Readiness | undefined {
+    if (this.#watched === undefined && !this.#unwatchable) {
+      // Node can watch a descriptor only by taking it over; it never closes 0–2, so only those.
+      this.#watched = this.hostFd <= 2 && this.#watchable ? ChannelStream.watch(io, this.hostFd) : undefined;
+      this.#unwatchable = this.#watched === undefined;
+    }
+    return this.#watched === undefined ? { nbytes: 1n, hangup: false } : this.#watched.readReadiness();
+  }
+
+  override close(): void {
+    this.#watched?.close();
   }
 
   override stat(): FilestatValue {

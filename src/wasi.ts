@@ -13,7 +13,9 @@ import { nodeBackend } from "./fs/node.js";
 import { hostCapabilities } from "./fs/host.js";
 import { Resolver } from "./fs/resolve.js";
 import { TimesOverlay } from "./fs/times.js";
+import { IoThread } from "./io/thread.js";
 import { GuestMemory, utf8 } from "./memory.js";
+import { LISTENER_RIGHTS, ListenerHandle, STREAM_RIGHTS } from "./net/socket.js";
 import { stdinHandle, stdoutHandle, type StdinOption, type StdoutOption } from "./stdio.js";
 import { argsEnvSyscalls } from "./syscalls/args-env.js";
 import { clockRandomSyscalls } from "./syscalls/clock-random.js";
@@ -57,6 +59,8 @@ export interface WASIOptions {
    * beyond it, opening gives EMFILE, and the host's other descriptors are left alone.
    */
   maxOpenFiles?: number;
+  /** "HOST:PORT" each: TCP listeners opened now and handed to the guest after the preopens, in order (wasmtime's -S tcplisten). */
+  tcpListen?: readonly string[];
 }
 
 type ImportObject = Record<string, Record<string, (...args: never[]) => unknown>>;
@@ -101,18 +105,24 @@ function closeAll(fds: FdTable): void {
   }
 }
 
-/** What an instance holds on the host: every descriptor the guest has, and the resolver's kept directories. */
+/**
+ * What an instance holds on the host: every descriptor the guest has, the resolver's kept
+ * directories, and the I/O thread (sockets, watched stdin).
+ */
 interface HostResources {
   readonly fds: FdTable;
   readonly resolver: Resolver;
+  readonly io: IoThread;
 }
 
-function releaseAll({ fds, resolver }: HostResources): void {
+function releaseAll({ fds, resolver, io }: HostResources): void {
   closeAll(fds);
-  try {
-    resolver.dispose();
-  } catch {
-    // Best effort, as for the descriptors.
+  for (const release of [() => resolver.dispose(), () => io.close()]) {
+    try {
+      release();
+    } catch {
+      // Best effort, as for the descriptors.
+    }
   }
 }
 
@@ -130,6 +140,7 @@ export class WASI {
   readonly #returnOnExit: boolean;
   readonly #memory = new GuestMemory();
   readonly #fds: FdTable;
+  readonly #io = new IoThread();
   readonly #resources: HostResources;
   #exitCode: number | undefined;
   /** The embedder's exception (from a stdio callback) that ended the guest, if one did. */
@@ -162,6 +173,7 @@ export class WASI {
       times: new TimesOverlay(),
       host,
       listings: new ListingStreams(),
+      io: this.#io,
     };
 
     const stdio = [
@@ -169,7 +181,7 @@ export class WASI {
       stdoutHandle("stdout", options.stdout, 1),
       stdoutHandle("stderr", options.stderr, 2),
     ];
-    this.#resources = { fds: this.#fds, resolver: ctx.resolver };
+    this.#resources = { fds: this.#fds, resolver: ctx.resolver, io: this.#io };
     stdio.forEach((handle, fd) => {
       const tty = "isTty" in handle && handle.isTty === true;
       this.#fds.set(fd, { handle, rightsBase: stdioRights(fd === 0 ? "in" : "out", tty), rightsInheriting: 0n });
@@ -189,6 +201,15 @@ export class WASI {
         rightsInheriting: handle.maxInheritingRights(),
         preopenName: guestPath,
       });
+    }
+
+    try {
+      for (const address of validateTcpListen(options.tcpListen)) {
+        this.#fds.add({ handle: ListenerHandle.listen(this.#io, address), rightsBase: LISTENER_RIGHTS, rightsInheriting: STREAM_RIGHTS });
+      }
+    } catch (error) {
+      releaseAll(this.#resources);
+      throw error;
     }
 
     unreleased.register(this, this.#resources, this);
@@ -411,6 +432,14 @@ function validateMaxOpenFiles(max: number | undefined, preopens: number): number
     throw new RangeError(`maxOpenFiles must be an integer of at least ${3 + preopens} (stdio and ${preopens} preopens), not ${String(max)}`);
   }
   return max;
+}
+
+function validateTcpListen(addresses: readonly string[] | undefined): readonly string[] {
+  if (addresses === undefined) return [];
+  if (!Array.isArray(addresses) || addresses.some((a) => typeof a !== "string")) {
+    throw new TypeError('tcpListen must be an array of "HOST:PORT" strings');
+  }
+  return addresses;
 }
 
 function validatePreopens(

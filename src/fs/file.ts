@@ -11,6 +11,7 @@ import type { FilestatValue } from "../abi/layouts.js";
 import { readWaiting, writeWaiting, type Transfer } from "../blocking-io.js";
 import { errnoOf, fail, RaceLost, WasiError } from "../errors.js";
 import { Handle, type SeekWhence } from "../handle.js";
+import type { Readiness } from "../io/stream.js";
 import type { FsBackend } from "./backend.js";
 import { filetypeOf } from "./stat.js";
 import type { TimesOverlay } from "./times.js";
@@ -241,6 +242,11 @@ export class FileHandle extends HostFileHandle {
     const end = offset + len;
     if (end > MAX_OFFSET) fail(Errno.FBIG);
     if (this.fs.fstat(this.hostFd).size < end) this.fs.ftruncate(this.hostFd, Number(end));
+  }
+
+  /** As wasmtime answers for a file: always ready, nbytes 1, and HANGUP from its end on. */
+  override pollRead(): Readiness {
+    return { nbytes: 1n, hangup: this.readable() === 0n };
   }
 
   override readable(): bigint {

@@ -11,6 +11,7 @@ import type { FsBackend } from "../fs/backend.js";
 import type { TimesOverlay } from "../fs/times.js";
 import type { HostCapabilities } from "../fs/host.js";
 import type { ListingStreams } from "../fs/listing.js";
+import type { IoThread } from "../io/thread.js";
 
 export interface Context {
   readonly memory: GuestMemory;
@@ -23,6 +24,8 @@ export interface Context {
   /** What the host offers the sandbox, decided once (fs/host.ts). */
   readonly host: HostCapabilities;
   readonly listings: ListingStreams;
+  /** The instance's I/O thread (sockets, watched stdin), started on first use. */
+  readonly io: IoThread;
 }
 
 /** The parts of the ABI that differ between wasi_snapshot_preview1 and wasi_unstable. */

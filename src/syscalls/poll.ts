@@ -1,81 +1,78 @@
-// poll_oneoff. Clock subscriptions wait without spinning (Atomics.wait). Node offers no way to ask
-// whether a descriptor is ready, so fd subscriptions are reported ready at once: files always are,
-// and a read on host stdio then blocks as a plain read would.
-import { Errno, Eventtype, Rights, Subclockflags } from "../abi/constants.js";
-import { decodeSubscription, encodeEvent, event, type EventValue } from "../abi/layouts.js";
+// poll_oneoff. Waits for real readiness: each pass reads the subscriptions straight from guest
+// memory and writes an event for each one ready; if none is, it sleeps (Atomics.wait) until the
+// earliest clock is due or the I/O thread rings its doorbell, then passes again. Host memory is
+// the same for one subscription or a million: nothing is kept per subscription between passes.
+import { Errno, Eventrwflags, Eventtype, Rights, Subclockflags } from "../abi/constants.js";
+import { encodeEvent, event } from "../abi/layouts.js";
 import { now } from "../clock.js";
-import { WasiError } from "../errors.js";
-import { sleepMs } from "../sleep.js";
+import { errnoOf } from "../errors.js";
+import type { Readiness } from "../io/stream.js";
 import type { Abi, Context, Syscalls } from "./context.js";
 
-interface ClockWait {
-  userdata: bigint;
-  /** Nanoseconds from the poll's start until the subscription fires. */
-  delayNs: bigint;
-}
+const NEVER = -1n;
 
 export function pollSyscalls(ctx: Context, abi: Abi): Syscalls {
-  const { memory: mem, fds } = ctx;
+  const { memory: mem, fds, io } = ctx;
+  const { size, fields } = abi.subscription;
   return {
     poll_oneoff(inPtr: number, outPtr: number, count: number, neventsOut: number) {
       if (count === 0) return Errno.INVAL;
       mem.check(neventsOut, 4);
-      mem.check(inPtr, count * abi.subscription.size);
+      mem.check(inPtr, count * size);
       mem.check(outPtr, count * event.size);
+      const start = process.hrtime.bigint();
 
-      const ready: EventValue[] = [];
-      const clocks: ClockWait[] = [];
-      for (let i = 0; i < count; i++) {
-        const sub = decodeSubscription(mem.view, inPtr + i * abi.subscription.size, abi.subscription);
-        switch (sub.tag) {
-          case Eventtype.CLOCK: {
-            const current = now(sub.clockId);
+      for (;;) {
+        const seen = io.doorbell();
+        let ready = 0;
+        /** Nanoseconds until the earliest clock not yet due, or NEVER. */
+        let sleepNs = NEVER;
+        const report = (userdata: bigint, type: number, error: number, answer?: Readiness) => {
+          const nbytes = answer?.nbytes ?? 0n;
+          const flags = answer?.hangup ? Eventrwflags.FD_READWRITE_HANGUP : 0;
+          encodeEvent(mem.view, outPtr + ready++ * event.size, { userdata, error, type, nbytes, flags });
+        };
+
+        for (let i = 0; i < count; i++) {
+          const at = inPtr + i * size;
+          const view = mem.view;
+          const userdata = view.getBigUint64(at + fields.userdata.offset, true);
+          const tag = view.getUint8(at + fields.tag.offset);
+          if (tag === Eventtype.CLOCK) {
+            const clockId = view.getUint32(at + fields.clock_id.offset, true);
+            const timeout = view.getBigUint64(at + fields.timeout.offset, true);
+            const absolute = (view.getUint16(at + fields.flags.offset, true) & Subclockflags.ABSTIME) !== 0;
+            const current = now(clockId);
             if (current === undefined) {
-              ready.push({ userdata: sub.userdata, error: Errno.INVAL, type: sub.tag, nbytes: 0n, flags: 0 });
-              break;
+              report(userdata, tag, Errno.INVAL);
+              continue;
             }
-            const delayNs = sub.flags & Subclockflags.ABSTIME ? sub.timeout - current : sub.timeout;
-            clocks.push({ userdata: sub.userdata, delayNs });
-            break;
-          }
-          case Eventtype.FD_READ:
-          case Eventtype.FD_WRITE: {
-            let error: number = Errno.SUCCESS;
-            let nbytes = 0n;
+            // A relative timeout counts from the call's start, on the monotonic clock.
+            const left = absolute ? timeout - current : timeout - (process.hrtime.bigint() - start);
+            if (left <= 0n) report(userdata, tag, Errno.SUCCESS);
+            else if (sleepNs === NEVER || left < sleepNs) sleepNs = left;
+          } else if (tag === Eventtype.FD_READ || tag === Eventtype.FD_WRITE) {
+            const fd = view.getUint32(at + fields.fd.offset, true);
+            let answer: Readiness | undefined;
             try {
-              const { handle } = fds.get(sub.fd, sub.tag === Eventtype.FD_READ ? Rights.FD_READ : Rights.FD_WRITE);
-              if (sub.tag === Eventtype.FD_READ) nbytes = handle.readable() ?? 1n;
-            } catch (e) {
-              if (!(e instanceof WasiError)) throw e;
-              error = e.errno;
+              const { handle } = fds.get(fd, tag === Eventtype.FD_READ ? Rights.FD_READ : Rights.FD_WRITE);
+              answer = tag === Eventtype.FD_READ ? handle.pollRead(io) : handle.pollWrite(io);
+            } catch (error) {
+              report(userdata, tag, errnoOf(error));
+              continue;
             }
-            ready.push({ userdata: sub.userdata, error, type: sub.tag, nbytes, flags: 0 });
-            break;
+            if (answer !== undefined) report(userdata, tag, Errno.SUCCESS, answer);
+          } else {
+            report(userdata, tag, Errno.INVAL);
           }
-          default:
-            ready.push({ userdata: sub.userdata, error: Errno.INVAL, type: sub.tag, nbytes: 0n, flags: 0 });
         }
-      }
 
-      // With nothing ready yet, sleep until the earliest clock fires. Then report every clock due.
-      let waitedNs = 0n;
-      if (ready.length === 0 && clocks.length > 0) {
-        const start = process.hrtime.bigint();
-        const first = clocks.reduce((min, c) => (c.delayNs < min ? c.delayNs : min), clocks[0]!.delayNs);
-        while (waitedNs < first) {
-          sleepMs(Number(first - waitedNs) / 1e6);
-          waitedNs = process.hrtime.bigint() - start;
+        if (ready > 0) {
+          mem.setU32(neventsOut, ready);
+          return;
         }
+        io.waitForChange(seen, sleepNs === NEVER ? Infinity : Number(sleepNs) / 1e6);
       }
-      for (const c of clocks) {
-        if (c.delayNs <= waitedNs) {
-          ready.push({ userdata: c.userdata, error: Errno.SUCCESS, type: Eventtype.CLOCK, nbytes: 0n, flags: 0 });
-        }
-      }
-
-      mem.refresh();
-      ready.forEach((ev, i) => encodeEvent(mem.view, outPtr + i * event.size, ev));
-      mem.setU32(neventsOut, ready.length);
     },
   };
 }

@@ -1,4 +1,4 @@
-// sock_*: no sockets are handed out, so a bad fd is EBADF and any open fd is ENOTSOCK.
+// sock_*: a bad fd is EBADF and any open fd that is not a socket ENOTSOCK (sockets themselves: sock-tcp.test.ts).
 import t from "tap";
 import { Errno } from "../../src/abi/constants.js";
 import { direct, tempDir } from "../helpers/harness.js";
