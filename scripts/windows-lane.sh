@@ -114,7 +114,7 @@ if [ "$INNER" = 0 ]; then
   fi
   command -v node >/dev/null || die "node (Linux) is needed to drive the lane"
 
-  # The repository must be installed and built (npm ci runs `prepare`).
+  # The repository must be installed and built (npm run build).
   if [ ! -d "$REPO/node_modules/tap" ] || [ ! -d "$REPO/node_modules/tsx" ]; then
     say "npm ci (node_modules missing)"
     (cd "$REPO" && npm ci --no-audit --no-fund >&2)
