@@ -114,7 +114,7 @@ if [ "$INNER" = 0 ]; then
   fi
   command -v node >/dev/null || die "node (Linux) is needed to drive the lane"
 
-  # The repository must be installed and built (npm ci runs `prepare`).
+  # The repository must be installed and built (npm run build).
   if [ ! -d "$REPO/node_modules/tap" ] || [ ! -d "$REPO/node_modules/tsx" ]; then
     say "npm ci (node_modules missing)"
     (cd "$REPO" && npm ci --no-audit --no-fund >&2)
@@ -265,7 +265,7 @@ cd "$STAGE"
 # dist/ is what bin/run-wasi.js runs: if src/ changed since it was built, rebuild the stage's copy.
 if [ -n "$(find src -newer dist/index.js -print -quit 2>/dev/null)" ] || [ ! -f dist/index.js ]; then
   say "dist/ is older than src/: rebuilding it in the stage"
-  { node "$REPO/node_modules/typescript/bin/tsc" -p tsconfig.json && node scripts/bundle-cli.mjs; } >"$LOGS/build.txt" 2>&1 \
+  { node "$REPO/node_modules/typescript/bin/tsc" -p tsconfig.json && node scripts/bundle-cjs.mjs; } >"$LOGS/build.txt" 2>&1 \
     || { tail -n 20 "$LOGS/build.txt" >&2; say "the build failed: the lane runs the dist/ it was given"; }
 fi
 

@@ -2,6 +2,7 @@
 import * as fs from "node:fs";
 import { isatty } from "node:tty";
 import { Errno, Fdflags, Filetype } from "./abi/constants.js";
+import { invalidArgType } from "./api-errors.js";
 import type { FilestatValue } from "./abi/layouts.js";
 import { readWaiting, writeWaiting, type Transfer } from "./blocking-io.js";
 import { EmbedderError, fail } from "./errors.js";
@@ -242,7 +243,7 @@ export function stdinHandle(option: StdinOption | undefined): Handle {
   if (typeof option === "string") return new SourceStdin(new TextEncoder().encode(option));
   if (option instanceof Uint8Array || typeof option === "function") return new SourceStdin(option);
   if (typeof option === "object" && option !== null && typeof option.fd === "number") return new HostFdStdio(option.fd);
-  throw new TypeError(
+  throw invalidArgType(
     "stdin must be a file descriptor number, a string, a Uint8Array, a function returning chunks, or a stream with a numeric fd",
   );
 }
@@ -256,5 +257,5 @@ export function stdoutHandle(name: string, option: StdoutOption | undefined, def
   if (typeof option === "object" && option !== null && typeof (option as NodeJS.WritableStream).write === "function") {
     return new SinkStdout(option);
   }
-  throw new TypeError(`${name} must be a file descriptor number, a writable stream, or a function taking a Uint8Array`);
+  throw invalidArgType(`${name} must be a file descriptor number, a writable stream, or a function taking a Uint8Array`);
 }

@@ -1,11 +1,10 @@
 // The WASI class: options, the import object, start/initialize, exit handling. A drop-in for
 // node:wasi's class, with more kinds of stdio, read-only preopens and tracing.
-import * as fs from "node:fs";
-import * as path from "node:path";
 import { Errno, Rights } from "./abi/constants.js";
 import { importNames, signatures, type ImportName, type ParamType } from "./abi/signatures.js";
+import { alreadyStarted, invalidArgType } from "./api-errors.js";
 import { EmbedderError, errnoOf, ProcExit, WasiError } from "./errors.js";
-import { DEFAULT_MAX_OPEN_FILES, FdTable } from "./fds.js";
+import { FdTable } from "./fds.js";
 import type { FsBackend } from "./fs/backend.js";
 import { DirHandle } from "./fs/dir.js";
 import { ListingStreams } from "./fs/listing.js";
@@ -14,8 +13,20 @@ import { hostCapabilities } from "./fs/host.js";
 import { Resolver } from "./fs/resolve.js";
 import { TimesOverlay } from "./fs/times.js";
 import { IoThread } from "./io/thread.js";
-import { GuestMemory, utf8 } from "./memory.js";
+import { GuestMemory } from "./memory.js";
 import { LISTENER_RIGHTS, ListenerHandle, STREAM_RIGHTS } from "./net/socket.js";
+import {
+  checkOptions,
+  checkStdioFd,
+  encodeArgs,
+  encodeEnv,
+  maxOpenFilesOf,
+  preopenError,
+  returnOnExitOf,
+  tcpListenOf,
+  validatePreopens,
+  versionOf,
+} from "./options.js";
 import { stdinHandle, stdoutHandle, type StdinOption, type StdoutOption } from "./stdio.js";
 import { argsEnvSyscalls } from "./syscalls/args-env.js";
 import { clockRandomSyscalls } from "./syscalls/clock-random.js";
@@ -37,12 +48,15 @@ export interface PreopenOptions {
 export interface WASIOptions {
   /** "preview1" (wasi_snapshot_preview1, the default) or "unstable" (wasi_unstable, snapshot 0). */
   version?: "preview1" | "unstable";
-  /** argv as the guest sees it; argv[0] is the program's name. */
-  args?: readonly string[];
-  /** The guest's whole environment; nothing is inherited unless put here. */
-  env?: Readonly<Record<string, string | undefined>>;
-  /** guest path → host directory (or { path, readonly }). */
-  preopens?: Readonly<Record<string, string | PreopenOptions>>;
+  /** argv as the guest sees it; argv[0] is the program's name. Entries are converted with String(). */
+  args?: readonly unknown[];
+  /**
+   * The guest's whole environment; nothing is inherited unless put here. Values are converted to
+   * strings, an undefined value leaves the variable out (`object`, as in node:wasi's own type).
+   */
+  env?: object;
+  /** guest path → host directory (or { path, readonly }); an undefined value is no preopen. */
+  preopens?: Readonly<Record<string, string | PreopenOptions | undefined>>;
   /** true (default): start() returns the exit code. false: proc_exit ends the Node process. */
   returnOnExit?: boolean;
   stdin?: StdinOption;
@@ -92,7 +106,13 @@ const decoders: Record<ParamType, Decoder> = {
   s64: (raw) => BigInt.asIntN(64, raw as bigint),
 };
 
-const kStarted = Symbol("started");
+// node:wasi keeps these as symbol-keyed properties of each instance, and tools built on it (emnapi's
+// wasi-threads, the loaders napi-rs generates) find them by description with
+// Object.getOwnPropertySymbols: kSetMemory(memory) binds a memory without running anything,
+// kInstance is the instance bound, kStarted may be set back to false to start the object again.
+const kSetMemory = Symbol("kSetMemory");
+const kInstance = Symbol("kInstance");
+const kStarted = Symbol("kStarted");
 
 /** Closes every descriptor left in a table. Best effort: whatever fails, the rest still close. */
 function closeAll(fds: FdTable): void {
@@ -142,28 +162,25 @@ export class WASI {
   readonly #fds: FdTable;
   readonly #io = new IoThread();
   readonly #resources: HostResources;
+  readonly #ctx: Context;
+  readonly #stdio: readonly [StdinOption | undefined, StdoutOption | undefined, StdoutOption | undefined];
+  readonly #preopens: Readonly<Record<string, Required<PreopenOptions>>>;
   #exitCode: number | undefined;
   /** The embedder's exception (from a stdio callback) that ended the guest, if one did. */
   #failure: EmbedderError | undefined;
-  [kStarted] = false;
+  #started = false;
 
   constructor(options: WASIOptions = {}) {
-    if (options === null || typeof options !== "object") throw new TypeError("WASI options must be an object");
-    const version = options.version ?? "preview1";
-    if (version !== "preview1" && version !== "unstable") {
-      throw new TypeError(`version must be "preview1" or "unstable", not ${JSON.stringify(version)}`);
-    }
-    this.#version = version;
-    if (options.returnOnExit !== undefined && typeof options.returnOnExit !== "boolean") {
-      throw new TypeError("returnOnExit must be a boolean");
-    }
-    this.#returnOnExit = options.returnOnExit ?? true;
+    checkOptions(options);
+    this.#version = versionOf(options.version);
+    this.#returnOnExit = returnOnExitOf(options.returnOnExit);
 
     const backend = options.fs ?? nodeBackend;
-    const preopens = Object.entries(validatePreopens(options.preopens, backend));
-    this.#fds = new FdTable(validateMaxOpenFiles(options.maxOpenFiles, preopens.length));
+    this.#preopens = validatePreopens(options.preopens, backend);
+    this.#fds = new FdTable(maxOpenFilesOf(options.maxOpenFiles, Object.keys(this.#preopens).length));
+    const listeners = tcpListenOf(options.tcpListen);
     const host = hostCapabilities(backend, options.windowsPaths);
-    const ctx: Context = {
+    this.#ctx = {
       memory: this.#memory,
       fds: this.#fds,
       args: encodeArgs(options.args),
@@ -175,48 +192,27 @@ export class WASI {
       listings: new ListingStreams(),
       io: this.#io,
     };
-
-    const stdio = [
-      stdinHandle(options.stdin),
-      stdoutHandle("stdout", options.stdout, 1),
-      stdoutHandle("stderr", options.stderr, 2),
-    ];
-    this.#resources = { fds: this.#fds, resolver: ctx.resolver, io: this.#io };
-    stdio.forEach((handle, fd) => {
-      const tty = "isTty" in handle && handle.isTty === true;
-      this.#fds.set(fd, { handle, rightsBase: stdioRights(fd === 0 ? "in" : "out", tty), rightsInheriting: 0n });
-    });
-    for (const [guestPath, preopen] of preopens) {
-      let handle: DirHandle;
-      try {
-        handle = DirHandle.open(ctx, preopen.path, { readonly: preopen.readonly === true, place: { root: true } });
-      } catch (error) {
-        closeAll(this.#fds); // the preopens opened so far
-        const code = (error as { code?: string }).code ?? String(error);
-        throw new Error(`preopen ${JSON.stringify(guestPath)}: cannot open host directory ${preopen.path} (${code})`);
-      }
-      this.#fds.add({
-        handle,
-        rightsBase: handle.maxBaseRights(),
-        rightsInheriting: handle.maxInheritingRights(),
-        preopenName: guestPath,
-      });
-    }
-
+    this.#stdio = [checkStdioFd(options.stdin, "stdin"), checkStdioFd(options.stdout, "stdout"), checkStdioFd(options.stderr, "stderr")];
+    this.#resources = { fds: this.#fds, resolver: this.#ctx.resolver, io: this.#io };
+    this.#open();
     try {
-      for (const address of validateTcpListen(options.tcpListen)) {
+      for (const address of listeners) {
         this.#fds.add({ handle: ListenerHandle.listen(this.#io, address), rightsBase: LISTENER_RIGHTS, rightsInheriting: STREAM_RIGHTS });
       }
     } catch (error) {
-      releaseAll(this.#resources);
+      this.close();
       throw error;
     }
 
-    unreleased.register(this, this.#resources, this);
+    Object.defineProperties(this, {
+      [kSetMemory]: { value: (memory: unknown) => this.#bindMemory(memory), writable: true, enumerable: true, configurable: true },
+      [kInstance]: { value: undefined, writable: true, enumerable: true, configurable: true },
+      [kStarted]: { get: () => this.#started, set: (value: unknown) => this.#setStarted(value), enumerable: true, configurable: true },
+    });
 
     const tracer = options.trace ? new Tracer(options.trace, this.#memory) : undefined;
-    this.wasiImport = this.#buildImports(ctx, preview1, tracer);
-    this.#unstableImport = this.#buildImports(ctx, unstable, tracer);
+    this.wasiImport = this.#buildImports(this.#ctx, preview1, tracer);
+    this.#unstableImport = this.#buildImports(this.#ctx, unstable, tracer);
   }
 
   /** The import object for the configured version (both module names are present, so either kind of module links). */
@@ -231,12 +227,11 @@ export class WASI {
 
   /** Runs a command's `_start`. Returns the exit code (0 if `_start` returns). */
   start(instance: WebAssembly.Instance): number {
-    this.#claim(instance);
-    const exports = instance.exports;
+    const exports = this.#claim(instance);
     try {
-      if (typeof exports._start !== "function") throw new TypeError("instance.exports._start is not a function: not a WASI command");
-      if (exports._initialize !== undefined) throw new TypeError("a WASI command must not export _initialize");
-      this.#bindMemory(exports);
+      if (typeof exports._start !== "function") throw invalidArgType("instance.exports._start is not a function: not a WASI command");
+      if (exports._initialize !== undefined) throw invalidArgType("a WASI command must not export _initialize");
+      this.#bindMemory(exports.memory);
       (exports._start as () => void)();
     } catch (error) {
       if (isInstance(error, ProcExit)) return this.#exit(error.code, true);
@@ -250,14 +245,13 @@ export class WASI {
 
   /** Initialises a reactor: calls `_initialize` if it is exported. Accepts an Instance or `{ exports }`. */
   initialize(instance: WebAssembly.Instance | { exports: WebAssembly.Exports }): void {
-    this.#claim(instance);
-    const exports = instance.exports;
+    const exports = this.#claim(instance);
     try {
-      if (exports._start !== undefined) throw new TypeError("a WASI reactor must not export _start");
+      if (exports._start !== undefined) throw invalidArgType("a WASI reactor must not export _start");
       if (exports._initialize !== undefined && typeof exports._initialize !== "function") {
-        throw new TypeError("instance.exports._initialize is not a function");
+        throw invalidArgType("instance.exports._initialize is not a function");
       }
-      this.#bindMemory(exports);
+      this.#bindMemory(exports.memory);
       (exports._initialize as (() => void) | undefined)?.();
     } catch (error) {
       if (isInstance(error, ProcExit)) {
@@ -290,18 +284,62 @@ export class WASI {
     return this.#exitCode;
   }
 
-  #claim(instance: unknown): void {
-    if (instance === null || typeof instance !== "object" || typeof (instance as { exports?: unknown }).exports !== "object") {
-      throw new TypeError("expected a WebAssembly.Instance (or an object with exports)");
+  /** Stdio and the preopens, into an empty fd table. */
+  #open(): void {
+    const [stdin, stdout, stderr] = this.#stdio;
+    const stdio = [stdinHandle(stdin), stdoutHandle("stdout", stdout, 1), stdoutHandle("stderr", stderr, 2)];
+    stdio.forEach((handle, fd) => {
+      const tty = "isTty" in handle && handle.isTty === true;
+      this.#fds.set(fd, { handle, rightsBase: stdioRights(fd === 0 ? "in" : "out", tty), rightsInheriting: 0n });
+    });
+    for (const [guestPath, host] of Object.entries(this.#preopens)) {
+      let handle: DirHandle;
+      try {
+        handle = DirHandle.open(this.#ctx, host.path, { readonly: host.readonly, place: { root: true } });
+      } catch (error) {
+        closeAll(this.#fds); // the preopens opened so far
+        throw preopenError(guestPath, `cannot open host directory ${host.path}`, error);
+      }
+      this.#fds.add({
+        handle,
+        rightsBase: handle.maxBaseRights(),
+        rightsInheriting: handle.maxInheritingRights(),
+        preopenName: guestPath,
+      });
     }
-    if (this[kStarted]) throw new Error("this WASI instance has already started");
-    this[kStarted] = true;
+    unreleased.register(this, this.#resources, this);
   }
 
-  #bindMemory(exports: WebAssembly.Exports): void {
-    const memory = exports.memory;
+  /** Started once, as in node:wasi; a failed start() or initialize() counts. Returns the exports. */
+  #claim(instance: unknown): WebAssembly.Exports {
+    if (this.#started) throw alreadyStarted();
+    this.#started = true;
+    const exports = instance !== null && typeof instance === "object" ? (instance as { exports?: unknown }).exports : undefined;
+    if (exports === null || typeof exports !== "object") {
+      throw invalidArgType("expected a WebAssembly.Instance (or an object with exports)");
+    }
+    (this as unknown as { [kInstance]: unknown })[kInstance] = instance;
+    return exports as WebAssembly.Exports;
+  }
+
+  /**
+   * node:wasi's started flag as tools set it (see kStarted). Set back to false after the guest
+   * exited, which closed every descriptor, it makes the object as new: stdio and the preopens
+   * open again (nothing the guest had opened), the memory still bound, and start() allowed.
+   */
+  #setStarted(value: unknown): void {
+    if (value || this.#exitCode === undefined) {
+      this.#started = Boolean(value);
+      return;
+    }
+    this.#open();
+    this.#exitCode = undefined;
+    this.#started = false;
+  }
+
+  #bindMemory(memory: unknown): void {
     if (!(memory instanceof WebAssembly.Memory)) {
-      throw new TypeError("the module must export its memory as `memory` (instance.exports.memory is not a WebAssembly.Memory)");
+      throw invalidArgType("the module must export its memory as `memory` (instance.exports.memory is not a WebAssembly.Memory)");
     }
     this.#memory.bind(memory);
   }
@@ -399,71 +437,4 @@ function stdioRights(direction: "in" | "out", tty: boolean): bigint {
   rights |= direction === "in" ? R.FD_READ : R.FD_WRITE | R.FD_SYNC | R.FD_DATASYNC;
   if (!tty) rights |= R.FD_SEEK | R.FD_TELL;
   return rights;
-}
-
-function encodeArgs(args: readonly string[] | undefined): Uint8Array[] {
-  if (args === undefined) return [];
-  if (!Array.isArray(args)) throw new TypeError("args must be an array of strings");
-  return args.map((arg, i) => {
-    if (typeof arg !== "string") throw new TypeError(`args[${i}] must be a string`);
-    if (arg.includes("\0")) throw new TypeError(`args[${i}] contains a NUL character`);
-    return utf8(arg);
-  });
-}
-
-function encodeEnv(env: Readonly<Record<string, string | undefined>> | undefined): Uint8Array[] {
-  if (env === undefined) return [];
-  if (env === null || typeof env !== "object") throw new TypeError("env must be an object of strings");
-  const out: Uint8Array[] = [];
-  for (const [key, value] of Object.entries(env)) {
-    if (value === undefined) continue;
-    if (typeof value !== "string") throw new TypeError(`env.${key} must be a string`);
-    if (key.length === 0 || key.includes("=") || key.includes("\0") || value.includes("\0")) {
-      throw new TypeError(`env entry ${JSON.stringify(key)} is not a valid NAME=VALUE pair`);
-    }
-    out.push(utf8(`${key}=${value}`));
-  }
-  return out;
-}
-
-function validateMaxOpenFiles(max: number | undefined, preopens: number): number {
-  if (max === undefined) return Math.max(DEFAULT_MAX_OPEN_FILES, 3 + preopens);
-  if (!Number.isSafeInteger(max) || max < 3 + preopens) {
-    throw new RangeError(`maxOpenFiles must be an integer of at least ${3 + preopens} (stdio and ${preopens} preopens), not ${String(max)}`);
-  }
-  return max;
-}
-
-function validateTcpListen(addresses: readonly string[] | undefined): readonly string[] {
-  if (addresses === undefined) return [];
-  if (!Array.isArray(addresses) || addresses.some((a) => typeof a !== "string")) {
-    throw new TypeError('tcpListen must be an array of "HOST:PORT" strings');
-  }
-  return addresses;
-}
-
-function validatePreopens(
-  preopens: Readonly<Record<string, string | PreopenOptions>> | undefined,
-  backend: FsBackend,
-): Record<string, PreopenOptions> {
-  if (preopens === undefined) return {};
-  if (preopens === null || typeof preopens !== "object") throw new TypeError("preopens must be an object of guest path → host directory");
-  const out: Record<string, PreopenOptions> = {};
-  for (const [guest, value] of Object.entries(preopens)) {
-    const options = typeof value === "string" ? { path: value } : value;
-    if (options === null || typeof options !== "object" || typeof options.path !== "string") {
-      throw new TypeError(`preopens[${JSON.stringify(guest)}] must be a host directory path or { path, readonly }`);
-    }
-    const host = path.resolve(options.path);
-    let isDir: boolean;
-    try {
-      isDir = backend.stat(host).isDirectory();
-    } catch (error) {
-      const code = (error as { code?: string }).code ?? String(error);
-      throw new Error(`preopen ${JSON.stringify(guest)}: cannot open host directory ${host} (${code})`);
-    }
-    if (!isDir) throw new Error(`preopen ${JSON.stringify(guest)}: ${host} is not a directory`);
-    out[guest] = { path: fs.realpathSync.native(host), readonly: options.readonly === true };
-  }
-  return out;
 }

@@ -14,9 +14,7 @@ t.test("option validation: a clear error before start", async (t) => {
   t.throws(() => new WASI({ version: 1 as never }), TypeError, "version not a string");
   t.throws(() => new WASI({ args: "prog" as never }), { name: "TypeError", message: /args/ }, "args a string");
   t.throws(() => new WASI({ args: { 0: "a", length: 1 } as never }), { message: /args/ }, "args array-like");
-  t.throws(() => new WASI({ args: ["ok", 5 as never] }), { message: /args\[1\]/ }, "non-string arg");
   t.throws(() => new WASI({ args: ["a\0b"] }), { message: /args\[0\]/ }, "arg with NUL");
-  t.throws(() => new WASI({ env: { A: 1 as never } }), { name: "TypeError", message: /env/ }, "non-string env value");
   t.throws(() => new WASI({ env: "A=B" as never }), { message: /env/ }, "env a string");
   t.throws(() => new WASI({ env: { "A=B": "c" } }), { message: /env/ }, "'=' in a name");
   t.throws(() => new WASI({ env: { "": "c" } }), { message: /env/ }, "empty name");
