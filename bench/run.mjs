@@ -80,6 +80,9 @@ function parseOptions(argv) {
       case "--root":
         o.root = path.resolve(value());
         break;
+      case "--baseline":
+        o.baseline = path.resolve(value());
+        break;
       case "--keep":
         o.keep = true;
         break;
@@ -115,6 +118,8 @@ function usage(error) {
   --only W[,W]    only these workloads: ${WORKLOADS.map((w) => w.name).join(", ")}
   --json FILE     also write every sample and the summary as JSON
   --root DIR      the run-wasi checkout to measure (its bin/ and dist/; default: this one)
+  --baseline DIR  also run another checkout's API (its dist/, built) right after this one's in every
+                  round, and print this one's start() over the baseline's (API÷base)
   --metric M      wall (default): elapsed time; cpu: user + system CPU time of the process (all
                   threads), steadier when other work shares the machine
   --floor         also run the floor each round (runners/floor.mjs: the same program under a
@@ -443,18 +448,20 @@ export function bigModule() {
 
 // --- running -------------------------------------------------------------------------------------
 const MODES = ["cli", "api", "node"];
-const MODE_LABEL = { cli: "run-wasi CLI", api: "run-wasi API", node: "node:wasi", floor: "floor" };
+const MODE_LABEL = { cli: "run-wasi CLI", api: "run-wasi API", node: "node:wasi", floor: "floor", base: "baseline API" };
 
 /** The hosts a workload runs under each round, in order: a runner-driven one has no CLI. */
 export function modesOf(w, opts) {
-  if (w.runner) return ["api", "node"];
-  return opts.floor && !w.informational ? [...MODES, "floor"] : MODES;
+  const modes = w.runner ? ["api", "node"] : opts.floor && !w.informational ? [...MODES, "floor"] : [...MODES];
+  // --baseline: another checkout's API, right after this one's in every round.
+  if (opts.baseline && !w.informational) modes.splice(modes.indexOf("api") + 1, 0, "base");
+  return modes;
 }
 
 /** node's arguments for one run of workload `w` under `mode`. */
 export function commandFor(mode, opts, w, wasm, fixtures) {
   const preload = ["--no-warnings", "-r", path.join(here, "runners", "rss.cjs")];
-  if (w.runner) return [...preload, path.join(here, "runners", `${w.runner}.mjs`), mode, ...w.args(fixtures)];
+  if (w.runner) return [...preload, path.join(here, "runners", `${w.runner}.mjs`), mode === "base" ? "api" : mode, ...w.args(fixtures)];
   const args = w.args();
   const host = path.join(here, "runners", "host.mjs");
   const noDir = wasm === bigModuleCache?.wasm || args.length === 0;
@@ -462,6 +469,7 @@ export function commandFor(mode, opts, w, wasm, fixtures) {
     case "cli":
       return [...preload, path.join(opts.root, "bin", "run-wasi.js"), ...(noDir ? [] : ["--dir", `${fixtures}::${G}`]), wasm, ...args];
     case "api":
+    case "base":
       return [...preload, host, "api", wasm, noDir ? "" : G, fixtures, ...args];
     case "node":
       return [...preload, host, "node", wasm, noDir ? "" : G, fixtures, ...args];
@@ -480,7 +488,7 @@ function runOnce(mode, opts, workload, wasm, fixtures, expected, under) {
   const t0 = process.hrtime.bigint();
   const r = spawnSync(under?.command ?? process.execPath, under ? [...under.args, process.execPath, ...argv] : argv, {
     stdio: ["ignore", "pipe", "pipe", "pipe"],
-    env: { ...process.env, RUN_WASI_ROOT: opts.root, ...under?.env },
+    env: { ...process.env, RUN_WASI_ROOT: mode === "base" ? opts.baseline : opts.root, ...under?.env },
     maxBuffer: 64 << 20,
   });
   const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
@@ -552,6 +560,11 @@ function summarize(w, samples, metric) {
     ratioApiWall: median(paired(get("api", "wallMs"), get("node", "wallMs"), (a, b) => a / b)),
     deltaCliMs: median(paired(get("cli", "wallMs"), get("node", "wallMs"), (a, b) => a - b)),
   };
+  if (samples.base?.length) {
+    s.startMs.base = median(get("base", "startMs"));
+    // This checkout's start() over the baseline's, round by round: below 1, this one is faster.
+    s.ratioBase = median(paired(get("api", "startMs"), get("base", "startMs"), (a, b) => a / b));
+  }
   if (samples.floor?.length) {
     s.startMs.floor = median(get("floor", "startMs"));
     s.wallMs.floor = median(get("floor", "wallMs"));
@@ -597,6 +610,7 @@ function report(results, opts) {
     "API start()",
     "API÷node",
     ...(opts.floor ? ["floor÷node"] : []),
+    ...(opts.baseline ? ["base start()", "API÷base"] : []),
     "RSS node/CLI/API MiB",
     `RSS ≤ +${RSS_TARGET_MIB} MiB`,
     "target",
@@ -628,6 +642,7 @@ function report(results, opts) {
       fmtMs(s.startMs.node),
       fmtMs(s.startMs.api),
       w.startup ? `(${fmtR(s.ratioApi)})` : fmtR(s.ratioApi),
+      ...(opts.baseline ? [fmtMs(s.startMs.base), fmtR(s.ratioBase)] : []),
       ...(opts.floor ? [s.ratioFloor === undefined ? "" : w.startup ? `${s.deltaFloorMs >= 0 ? "+" : ""}${s.deltaFloorMs.toFixed(1)} ms` : fmtR(s.ratioFloor)] : []),
       `${fmtMiB(s.rssMiB.node)}/${fmtMiB(s.rssMiB.cli)}/${fmtMiB(s.rssMiB.api)}`,
       rss,

@@ -30,7 +30,7 @@ import {
 import { stdinHandle, stdoutHandle, type StdinOption, type StdoutOption } from "./stdio.js";
 import { argsEnvSyscalls } from "./syscalls/args-env.js";
 import { clockRandomSyscalls } from "./syscalls/clock-random.js";
-import { preview1, unstable, type Abi, type Context, type Impl, type Syscalls } from "./syscalls/context.js";
+import { preview1, unstable, type Abi, type AllSyscalls, type Context, type Impl } from "./syscalls/context.js";
 import { fdSyscalls } from "./syscalls/fd.js";
 import { pathSyscalls } from "./syscalls/path.js";
 import { pollSyscalls } from "./syscalls/poll.js";
@@ -360,7 +360,8 @@ export class WASI {
   }
 
   #buildImports(ctx: Context, abi: Abi, tracer: Tracer | undefined): Record<ImportName, (...args: never[]) => number> {
-    const impls: Syscalls = {
+    // Every import, each typed by its signature: one missing or mistyped does not compile.
+    const impls: AllSyscalls = {
       ...argsEnvSyscalls(ctx),
       ...clockRandomSyscalls(ctx),
       ...fdSyscalls(ctx, abi),
@@ -371,7 +372,7 @@ export class WASI {
     };
     const imports = Object.create(null) as Record<ImportName, (...args: never[]) => number>;
     for (const name of importNames) {
-      imports[name] = this.#wrap(name, impls[name] ?? (() => Errno.NOSYS), ctx.resolver, tracer);
+      imports[name] = this.#wrap(name, impls[name] as Impl, ctx.resolver, tracer);
     }
     return imports;
   }

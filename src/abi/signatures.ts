@@ -22,7 +22,16 @@ export interface Signature {
   readonly results?: readonly string[];
 }
 
-const p = (spec: string): Param[] =>
+/** "name:type, name:type" parsed at the type level too, so that each import's arguments have types. */
+type Trim<S extends string> = S extends ` ${infer R}` ? Trim<R> : S extends `${infer R} ` ? Trim<R> : S;
+type ParsedParam<S extends string> = S extends `${infer N}:${infer T extends ParamType}` ? { readonly name: N; readonly type: T } : never;
+type ParsedParams<S extends string> = S extends `${infer Head},${infer Rest}`
+  ? [ParsedParam<Trim<Head>>, ...ParsedParams<Rest>]
+  : Trim<S> extends ""
+    ? []
+    : [ParsedParam<Trim<S>>];
+
+const p = <const S extends string>(spec: S): ParsedParams<S> =>
   spec
     .split(",")
     .map((s) => s.trim())
@@ -30,7 +39,7 @@ const p = (spec: string): Param[] =>
     .map((s) => {
       const [name, type] = s.split(":") as [string, ParamType];
       return { name, type };
-    });
+    }) as ParsedParams<S>;
 
 export const signatures = {
   args_get: { params: p("argv:ptr, argv_buf:ptr") },
@@ -92,7 +101,7 @@ export const signatures = {
   },
   proc_exit: { params: p("rval:exitcode") },
   proc_raise: { params: p("sig:u8") },
-  sched_yield: { params: [] },
+  sched_yield: { params: p("") },
   random_get: { params: p("buf:ptr, buf_len:size") },
   sock_accept: { params: p("fd:fd, flags:u16, fd_out:ptr"), results: ["fd_out"] },
   sock_recv: {
@@ -108,3 +117,10 @@ export const signatures = {
 
 export type ImportName = keyof typeof signatures;
 export const importNames = Object.keys(signatures) as ImportName[];
+
+/** What an implementation receives for an ABI type, once decoded (wasi.ts): BigInts for 64 bits. */
+export type ArgOf<T extends ParamType> = T extends "u64" | "s64" ? bigint : number;
+
+/** The decoded arguments of import `N`, in order, each typed by its ABI type. */
+export type ArgsOf<N extends ImportName> = ArgsFrom<(typeof signatures)[N]["params"]>;
+type ArgsFrom<P> = P extends readonly [{ readonly type: infer T extends ParamType }, ...infer Rest] ? [ArgOf<T>, ...ArgsFrom<Rest>] : [];

@@ -283,8 +283,6 @@ class Walk {
   readonly #fs: FsBackend;
   /** Where this origin's directories are kept, when they are. */
   readonly #kept: AnchorCache | undefined;
-  /** The origin's kernel name, which kept directories below it must begin with; undefined keeps none. */
-  readonly #realPrefix: Buffer | undefined;
   readonly #keptHere: ReadonlyMap<string, Anchor> | undefined;
   #hops = 0;
   #opened = 0;
@@ -300,10 +298,8 @@ class Walk {
   ) {
     this.#fs = env.fs;
     this.#frames = [{ name: "", key: "", path: start, unchecked: undefined }];
-    const kept = origin === undefined ? undefined : env.kept;
-    const real = kept === undefined ? undefined : origin!.realPath(false);
-    this.#kept = real === undefined ? undefined : kept;
-    this.#realPrefix = real === undefined ? undefined : real.length === 1 ? Buffer.alloc(0) : real; // "/" + "/" + key
+    this.#kept = origin === undefined ? undefined : env.kept;
+    // Only directories reached from this origin are kept under it: none yet means none to use.
     this.#keptHere = useKept && this.#kept !== undefined ? this.#kept.of(origin!.anchorId) : undefined;
   }
 
@@ -379,13 +375,16 @@ class Walk {
 
   /** Files a directory just opened with the kept ones (it owns the descriptor then), or holds it for this call. */
   #keep(fd: number, key: string): void {
-    if (this.#kept === undefined || key.endsWith(" (deleted)")) {
+    // The origin's own name, read when a directory is first kept below it.
+    const real = this.#kept === undefined ? undefined : this.origin!.realPath(false);
+    if (real === undefined || key.endsWith(" (deleted)")) {
       // (A name ending so could be mistaken for a removed directory's by the check: never kept.)
       this.env.hold(fd);
       return;
     }
-    const expected = Buffer.concat([this.#realPrefix!, Buffer.from(`/${key}`)]);
-    this.#kept.put({ fd, origin: this.origin!.anchorId, key, expected, used: true });
+    const prefix = real.length === 1 ? "" : real; // the root's name is "/": no second slash
+    const expected = Buffer.concat([Buffer.from(prefix), Buffer.from(`/${key}`)]);
+    this.#kept!.put({ fd, origin: this.origin!.anchorId, key, expected, used: true });
   }
 
   #push(frame: Frame): void {

@@ -26,11 +26,11 @@ function copy(ctx: Context, list: readonly Uint8Array[], pointers: number, buffe
   });
 }
 
-export function argsEnvSyscalls(ctx: Context): Syscalls {
+export function argsEnvSyscalls(ctx: Context) {
   return {
     args_sizes_get: (countOut: number, sizeOut: number) => sizes(ctx, ctx.args, countOut, sizeOut),
     args_get: (pointers: number, buffer: number) => copy(ctx, ctx.args, pointers, buffer),
     environ_sizes_get: (countOut: number, sizeOut: number) => sizes(ctx, ctx.env, countOut, sizeOut),
     environ_get: (pointers: number, buffer: number) => copy(ctx, ctx.env, pointers, buffer),
-  };
+  } satisfies Syscalls;
 }

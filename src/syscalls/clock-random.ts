@@ -8,7 +8,7 @@ import type { Context, Syscalls } from "./context.js";
 /** randomFillSync takes at most 2^31-1 bytes a call. */
 const RANDOM_CHUNK = 1 << 30;
 
-export function clockRandomSyscalls(ctx: Context): Syscalls {
+export function clockRandomSyscalls(ctx: Context) {
   return {
     clock_res_get(id: number, out: number) {
       ctx.memory.check(out, 8);
@@ -24,5 +24,5 @@ export function clockRandomSyscalls(ctx: Context): Syscalls {
         randomFillSync(target.subarray(at, Math.min(len, at + RANDOM_CHUNK)));
       }
     },
-  };
+  } satisfies Syscalls;
 }

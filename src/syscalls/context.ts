@@ -5,7 +5,7 @@ import { filestat, filestatUnstable, subscription, subscriptionUnstable } from "
 import type { FdTable } from "../fds.js";
 import type { SeekWhence } from "../handle.js";
 import type { GuestMemory } from "../memory.js";
-import type { ImportName } from "../abi/signatures.js";
+import type { ArgsOf, ImportName } from "../abi/signatures.js";
 import type { Resolver } from "../fs/resolve.js";
 import type { FsBackend } from "../fs/backend.js";
 import type { TimesOverlay } from "../fs/times.js";
@@ -58,7 +58,17 @@ export const unstable: Abi = {
   ]),
 };
 
-/** An import's implementation: decoded arguments in, errno (or nothing, meaning success) out. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type Impl = (...args: any[]) => number | void;
-export type Syscalls = Partial<Record<ImportName, Impl>>;
+/**
+ * Import `N`'s implementation: its decoded arguments in, typed from the signature table
+ * (abi/signatures.ts), errno (or nothing, meaning success) out.
+ */
+export type ImplOf<N extends ImportName> = ArgsOf<N> extends infer A extends unknown[] ? (...args: A) => number | void : never;
+/** Some imports' implementations (one group's): an import that is not in the table does not compile. */
+export type Syscalls = { [N in ImportName]?: ImplOf<N> };
+/** Every import's implementation: one missing does not compile. */
+export type AllSyscalls = { [N in ImportName]: ImplOf<N> };
+/**
+ * Any implementation, as the one wrapper (wasi.ts) calls it: with the arguments it decoded by the
+ * same signature table, so of the types ImplOf<N> declares.
+ */
+export type Impl = (...args: unknown[]) => number | void;

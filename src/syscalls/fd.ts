@@ -25,7 +25,7 @@ const encoder = new TextEncoder();
 const utf8Into = (text: string, into: Uint8Array): void => void encoder.encodeInto(text, into);
 const direntScratchBytes = new Uint8Array(direntScratch.buffer);
 
-export function fdSyscalls(ctx: Context, abi: Abi): Syscalls {
+export function fdSyscalls(ctx: Context, abi: Abi) {
   const { fds, memory: mem } = ctx;
   /** What the object is decides some errnos before rights do: read(dir) is EISDIR, as in POSIX. */
   const isDirectory = (fd: number) => fds.get(fd, 0n).handle.filetype === Filetype.DIRECTORY;
@@ -205,5 +205,5 @@ export function fdSyscalls(ctx: Context, abi: Abi): Syscalls {
       mem.check(out, 8);
       mem.setU64(out, fds.get(fd, Rights.FD_TELL).handle.tell());
     },
-  };
+  } satisfies Syscalls;
 }

@@ -40,7 +40,7 @@ function parentOf(hostPath: string): string {
   return hostPath.slice(0, hostPath.lastIndexOf("/"));
 }
 
-export function pathSyscalls(ctx: Context, abi: Abi): Syscalls {
+export function pathSyscalls(ctx: Context, abi: Abi) {
   const { fds, memory: mem, fs, resolver } = ctx;
 
   /** The descriptor of the directory `fd`, holding `rights`; a non-directory is ENOTDIR first, as for openat. */
@@ -298,5 +298,5 @@ export function pathSyscalls(ctx: Context, abi: Abi): Syscalls {
       if (r.caseVariant) return Errno.EXIST;
       fs.symlink(target, r.host);
     },
-  };
+  } satisfies Syscalls;
 }

@@ -11,7 +11,7 @@ import type { Abi, Context, Syscalls } from "./context.js";
 
 const NEVER = -1n;
 
-export function pollSyscalls(ctx: Context, abi: Abi): Syscalls {
+export function pollSyscalls(ctx: Context, abi: Abi) {
   const { memory: mem, fds, io } = ctx;
   const { size, fields } = abi.subscription;
   return {
@@ -74,5 +74,5 @@ export function pollSyscalls(ctx: Context, abi: Abi): Syscalls {
         io.waitForChange(seen, sleepNs === NEVER ? Infinity : Number(sleepNs) / 1e6);
       }
     },
-  };
+  } satisfies Syscalls;
 }

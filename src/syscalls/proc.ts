@@ -8,7 +8,7 @@ const ignoredByDefault = new Set<number>([Signal.NONE, Signal.CHLD, Signal.CONT,
 /** Signals whose default action is to stop the process, which a guest cannot be. */
 const stopping = new Set<number>([Signal.STOP, Signal.TSTP, Signal.TTIN, Signal.TTOU]);
 
-export function procSyscalls(): Syscalls {
+export function procSyscalls() {
   return {
     proc_exit(code: number) {
       throw new ProcExit(code);
@@ -24,5 +24,5 @@ export function procSyscalls(): Syscalls {
     sched_yield() {
       return Errno.SUCCESS;
     },
-  };
+  } satisfies Syscalls;
 }

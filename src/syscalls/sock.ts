@@ -8,7 +8,7 @@ import type { Handle } from "../handle.js";
 import { STREAM_RIGHTS } from "../net/socket.js";
 import type { Context, Syscalls } from "./context.js";
 
-export function sockSyscalls(ctx: Context): Syscalls {
+export function sockSyscalls(ctx: Context) {
   const { fds, memory: mem } = ctx;
   const socketAt = (fd: number, rights: bigint): Handle => {
     if (!fds.get(fd, 0n).handle.isSocket) fail(Errno.NOTSOCK);
@@ -77,5 +77,5 @@ export function sockSyscalls(ctx: Context): Syscalls {
       if (how !== Sdflags.RD && how !== Sdflags.WR && how !== (Sdflags.RD | Sdflags.WR)) return Errno.INVAL;
       socketAt(fd, Rights.SOCK_SHUTDOWN).shutdown((how & Sdflags.RD) !== 0, (how & Sdflags.WR) !== 0);
     },
-  };
+  } satisfies Syscalls;
 }
