@@ -4,6 +4,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import t from "tap";
 import { Errno } from "../../src/abi/constants.js";
+import type { FsBackend } from "../../src/fs/backend.js";
+import { nodeBackend } from "../../src/fs/node.js";
 import { IOV_BATCH } from "../../src/iovecs.js";
 import { direct, tempDir } from "../helpers/harness.js";
 
@@ -78,18 +80,23 @@ t.test("small iovecs only: runs through the scratch buffer, written and read bac
 });
 
 t.test("a host write that fails after some bytes were written reports the bytes, not the error", async (t) => {
-  let calls = 0;
-  const h = direct({
-    pages: 400,
-    stdout: (chunk) => {
-      if (++calls === 2) throw Object.assign(new Error("EIO"), { code: "EIO" });
-      void chunk;
-    },
-  });
+  // A host file-system failure (not an embedder's callback, whose exceptions end the guest).
+  let writes = 0;
+  let failing = false;
+  const failSecond = <A extends unknown[]>(write: (...args: A) => number) => (...args: A): number => {
+    if (failing && ++writes === 2) throw Object.assign(new Error("EIO"), { code: "EIO" });
+    return write(...args);
+  };
+  const backend: FsBackend = { ...nodeBackend, write: failSecond(nodeBackend.write), writev: failSecond(nodeBackend.writev) };
+  const h = direct({ pages: 400, preopens: { "/box": tempDir() }, fs: backend });
+  h.write(1024, "out");
+  t.equal(h.call("path_open", 3, 0, 1024, 3, 1, 0x7fn, 0n, 0, 8), Errno.SUCCESS);
+  const fd = h.u32(8);
   const lens = Array.from({ length: 3 * IOV_BATCH }, () => 1000);
   layout(h, lens);
-  t.equal(h.call("fd_write", 1, IOVS, lens.length, 16), Errno.SUCCESS);
+  failing = true;
+  t.equal(h.call("fd_write", fd, IOVS, lens.length, 16), Errno.SUCCESS);
   t.equal(h.u32(16), IOV_BATCH * 1000, "the first batch was written");
-  calls = 1;
-  t.equal(h.call("fd_write", 1, IOVS, lens.length, 16), Errno.IO, "a failure with nothing written is the errno");
+  writes = 1;
+  t.equal(h.call("fd_write", fd, IOVS, lens.length, 16), Errno.IO, "a failure with nothing written is the errno");
 });
