@@ -35,9 +35,14 @@ export class FdTable {
     return this.#entries[fd] !== undefined;
   }
 
+  /** EMFILE when the table is full: checked before anything is opened or created for a new descriptor. */
+  checkRoom(): void {
+    if (this.#open >= this.limit) throw new WasiError(Errno.MFILE);
+  }
+
   /** Places the descriptor at the lowest free number, as POSIX does. */
   add(descriptor: Descriptor): number {
-    if (this.#open >= this.limit) throw new WasiError(Errno.MFILE);
+    this.checkRoom();
     let fd = this.#lowestFree;
     while (this.#entries[fd] !== undefined) fd++;
     if (fd > 0x7fffffff) throw new WasiError(Errno.MFILE);

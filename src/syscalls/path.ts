@@ -162,6 +162,7 @@ export function pathSyscalls(ctx: Context, abi: Abi) {
   return {
     path_open(dirFd, dirflags, pathPtr, pathLen, oflags, rightsBase, rightsInheriting, fdflags, fdOut) {
       mem.check(fdOut, 4);
+      fds.checkRoom(); // as open(2): a full table creates nothing
       const opened = pathOpen(dirFd, dirflags, pathPtr, pathLen, oflags, rightsBase, rightsInheriting, fdflags);
       let fd: number;
       try {

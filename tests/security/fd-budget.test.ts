@@ -50,7 +50,8 @@ t.test("under ulimit -n 256, a budget of 100 leaves the rest of the process its 
 });
 
 t.test("the budget counts every descriptor, is given back by fd_close and kept by fd_renumber", async (t) => {
-  const h = direct({ preopens: { "/": box() }, maxOpenFiles: 8 });
+  const dir = box();
+  const h = direct({ preopens: { "/": dir }, maxOpenFiles: 8 });
   const open = (p: string, oflags = 0) => {
     const [ptr, len] = h.path(1024, p);
     const errno = h.call("path_open", 3, 0, ptr, len, oflags, 0x4002n, 0n, 0, 8);
@@ -60,6 +61,8 @@ t.test("the budget counts every descriptor, is given back by fd_close and kept b
   t.same(fds, [4, 5, 6, 7], "four more fit beside stdio and the preopen");
   t.equal(open("f").errno, Errno.MFILE, "a file beyond the budget");
   t.equal(open("d", 2).errno, Errno.MFILE, "a directory too");
+  t.equal(open("new-file", 1).errno, Errno.MFILE, "O_CREAT beyond the budget");
+  t.notOk(fs.readdirSync(dir).includes("new-file"), "and, as open(2), creates nothing");
   t.equal(h.call("fd_renumber", 4, 5), Errno.SUCCESS);
   t.equal(open("f").fd, 4, "renumbering freed one");
   t.equal(open("f").errno, Errno.MFILE);
