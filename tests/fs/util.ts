@@ -12,11 +12,11 @@ import { direct } from "../helpers/harness.js";
 
 export { ALL_RIGHTS, Errno as E, Rights as R };
 
-/** Set by scripts/windows-lane.sh: Windows Node.js under Wine (see WINDOWS.md for its gaps). */
+/** Set by scripts/windows-lane.sh: Windows Node.js under Wine (see docs/windows.md for its gaps). */
 export const WINE_LANE = process.env.RUN_WASI_LANE === "wine";
 /** tap `skip` for tests that need host symlinks: only the Wine lane lacks them, and says so. */
 export const needsSymlinks: string | false = WINE_LANE
-  ? "the Wine lane cannot make symlinks (symlinkSync succeeds and creates nothing; WINDOWS.md)"
+  ? "the Wine lane cannot make symlinks (symlinkSync succeeds and creates nothing; docs/windows.md)"
   : false;
 /** tap `skip` for tests of host names that are not UTF-8, which Windows (UTF-16 names) cannot have. */
 export const needsByteNames: string | false =

@@ -303,7 +303,7 @@ t.test("a host file system that throws: the import returns EIO (or the code's er
       ["open", "path_open O_CREAT", () => h.call("path_open", 3, 0, ...p(1000, "created"), 1, 0x7fffffffn, 0n, 0, 900)],
       ["unlink", "path_unlink_file", () => h.call("path_unlink_file", 3, ...p(1000, "file"))],
       ["rmdir", "path_remove_directory", () => h.call("path_remove_directory", 3, ...p(1000, "empty"))],
-      // Wine makes no symlinks (WINDOWS.md): there is no link to readlink in the Windows lane.
+      // Wine makes no symlinks (docs/windows.md): there is no link to readlink in the Windows lane.
       ...(process.env.RUN_WASI_LANE === "wine" ? [] : [["readlink", "path_readlink", () => h.call("path_readlink", 3, ...p(1000, "link"), 1500, 100, 1600)] as const]),
       ["symlink", "path_symlink", () => h.call("path_symlink", ...p(1000, "file"), 3, ...p(1100, "newlink"))],
       ["rename", "path_rename", () => h.call("path_rename", 3, ...p(1000, "file"), 3, ...p(1100, "moved"))],

@@ -1,5 +1,5 @@
 // One semantics on every OS: the requests where Windows Node.js (and libuv) answer differently
-// from Linux (../../../shared/WINDOWS.md has the table), each asserted as the errno Linux gives.
+// from Linux (docs/windows.md has the table), each asserted as the errno Linux gives.
 // On Linux these pass as they are; in the Windows lane (scripts/windows-lane.sh) they show whether
 // run-wasi decided the errno itself or passed the host's answer through.
 //
