@@ -26,7 +26,7 @@ function checkAll(mem: GuestMemory, ptr: number, count: number): void {
   const view = mem.view;
   const size = mem.bytes.byteLength;
   for (let at = ptr, end = ptr + count * iovec.size; at < end; at += iovec.size) {
-    if (view.getUint32(at, true) + view.getUint32(at + 4, true) > size) throw new WasiError(Errno.FAULT);
+    if (view.getUint32(at, true) + view.getUint32(at + iovec.fields.buf_len.offset, true) > size) throw new WasiError(Errno.FAULT);
   }
 }
 
@@ -61,7 +61,7 @@ function batch(mem: GuestMemory, ptr: number, count: number, from: number, budge
   for (; i < count && total < budget; i++) {
     const at = ptr + i * iovec.size;
     const buf = view.getUint32(at, true);
-    const len = Math.min(view.getUint32(at + 4, true), budget - total);
+    const len = Math.min(view.getUint32(at + iovec.fields.buf_len.offset, true), budget - total);
     if (len === 0) continue;
     if (len <= SMALL && used + len <= scratch.byteLength) {
       if (run < 0) {
@@ -139,7 +139,7 @@ export function readIovecs(mem: GuestMemory, ptr: number, count: number, read: (
       let left = Math.min(runs[r + 4]!, n - runs[r + 3]!);
       for (let i = runs[r]!, end = runs[r + 1]!; i < end && left > 0; i++) {
         const at = ptr + i * iovec.size;
-        const k = Math.min(view.getUint32(at + 4, true), left);
+        const k = Math.min(view.getUint32(at + iovec.fields.buf_len.offset, true), left);
         if (k === 0) continue;
         copy(scratch, from, k, bytes, view.getUint32(at, true));
         from += k;

@@ -1,6 +1,6 @@
 // The WASI class: options, the import object, start/initialize, exit handling. A drop-in for
 // node:wasi's class, with more kinds of stdio, read-only preopens and tracing.
-import { Errno, Rights } from "./abi/constants.js";
+import { Errno } from "./abi/constants.js";
 import { importNames, signatures, type ImportName, type ParamType } from "./abi/signatures.js";
 import { alreadyStarted, invalidArgType } from "./api-errors.js";
 import { EmbedderError, errnoOf, ProcExit, WasiError } from "./errors.js";
@@ -14,7 +14,8 @@ import { Resolver } from "./fs/resolve.js";
 import { TimesOverlay } from "./fs/times.js";
 import { IoThread } from "./io/thread.js";
 import { GuestMemory } from "./memory.js";
-import { LISTENER_RIGHTS, ListenerHandle, STREAM_RIGHTS } from "./net/socket.js";
+import { LISTENER_RIGHTS, STREAM_RIGHTS, stdioRights } from "./abi/rights.js";
+import { ListenerHandle } from "./net/socket.js";
 import {
   checkOptions,
   checkStdioFd,
@@ -428,14 +429,3 @@ function isInstance<T>(error: unknown, kind: abstract new (...args: never[]) => 
   }
 }
 
-/**
- * Stdio rights: each stream its own direction, as in wasmtime. Seek and tell are claimed except on
- * a tty (wasi-libc's isatty() checks for their absence); stdio answers them with ESPIPE.
- */
-function stdioRights(direction: "in" | "out", tty: boolean): bigint {
-  const R = Rights;
-  let rights = R.FD_FILESTAT_GET | R.FD_FDSTAT_SET_FLAGS | R.POLL_FD_READWRITE;
-  rights |= direction === "in" ? R.FD_READ : R.FD_WRITE | R.FD_SYNC | R.FD_DATASYNC;
-  if (!tty) rights |= R.FD_SEEK | R.FD_TELL;
-  return rights;
-}

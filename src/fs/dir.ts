@@ -1,39 +1,17 @@
 // An open directory: a preopen, or one the guest opened beneath a preopen.
 import { constants, type BigIntStats } from "node:fs";
-import { Errno, Filetype, Rights } from "../abi/constants.js";
+import { Errno, Filetype } from "../abi/constants.js";
+import { DIR_RIGHTS, FILE_RIGHTS, MUTATING_RIGHTS } from "../abi/rights.js";
 import type { FilestatValue } from "../abi/layouts.js";
 import { fail, RaceLost, WasiError } from "../errors.js";
 import { Handle, type DirEntry } from "../handle.js";
 import type { FsBackend } from "./backend.js";
 import { Listing, type ListingStreams } from "./listing.js";
-import { seconds } from "./file.js";
+import { seconds } from "./times.js";
 import { descriptorName, O_DIRECTORY, O_NOFOLLOW, type HostCapabilities } from "./host.js";
 import type { Origin, Resolver } from "./resolve.js";
 import { filetypeOf } from "./stat.js";
 import type { TimesOverlay } from "./times.js";
-
-const R = Rights;
-
-/** Rights that mean something on a directory. */
-export const DIR_RIGHTS =
-  R.FD_FDSTAT_SET_FLAGS | R.FD_SYNC | R.FD_ADVISE | R.PATH_CREATE_DIRECTORY | R.PATH_CREATE_FILE |
-  R.PATH_LINK_SOURCE | R.PATH_LINK_TARGET | R.PATH_OPEN | R.FD_READDIR | R.PATH_READLINK |
-  R.PATH_RENAME_SOURCE | R.PATH_RENAME_TARGET | R.PATH_FILESTAT_GET | R.PATH_FILESTAT_SET_SIZE |
-  R.PATH_FILESTAT_SET_TIMES | R.FD_FILESTAT_GET | R.FD_FILESTAT_SET_TIMES | R.PATH_SYMLINK |
-  R.PATH_REMOVE_DIRECTORY | R.PATH_UNLINK_FILE | R.POLL_FD_READWRITE;
-
-/** Rights that mean something on a regular file. */
-export const FILE_RIGHTS =
-  R.FD_DATASYNC | R.FD_READ | R.FD_SEEK | R.FD_FDSTAT_SET_FLAGS | R.FD_SYNC | R.FD_TELL | R.FD_WRITE |
-  R.FD_ADVISE | R.FD_ALLOCATE | R.FD_FILESTAT_GET | R.FD_FILESTAT_SET_SIZE | R.FD_FILESTAT_SET_TIMES |
-  R.POLL_FD_READWRITE;
-
-/** Everything that changes the file system; a read-only preopen hands out none of these. */
-export const MUTATING_RIGHTS =
-  R.FD_WRITE | R.FD_ALLOCATE | R.FD_FILESTAT_SET_SIZE | R.FD_FILESTAT_SET_TIMES | R.FD_DATASYNC |
-  R.PATH_CREATE_DIRECTORY | R.PATH_CREATE_FILE | R.PATH_LINK_SOURCE | R.PATH_LINK_TARGET |
-  R.PATH_RENAME_SOURCE | R.PATH_RENAME_TARGET | R.PATH_FILESTAT_SET_SIZE | R.PATH_FILESTAT_SET_TIMES |
-  R.PATH_SYMLINK | R.PATH_REMOVE_DIRECTORY | R.PATH_UNLINK_FILE;
 
 export interface DirServices {
   readonly fs: FsBackend;

@@ -14,7 +14,7 @@ import { Handle, type SeekWhence } from "../handle.js";
 import type { Readiness } from "../io/stream.js";
 import type { FsBackend } from "./backend.js";
 import { filetypeOf } from "./stat.js";
-import type { TimesOverlay } from "./times.js";
+import { seconds, type TimesOverlay } from "./times.js";
 
 export interface FileServices {
   readonly fs: FsBackend;
@@ -101,12 +101,23 @@ export class FileHandle extends HostFileHandle {
   #position = 0;
 
   /**
-   * Opens (or, when `expected` is undefined, creates) the file at `hostPath`, whose directories
-   * the resolver checked. Never follows a last symlink; a file that did not exist is created with
-   * O_EXCL, so one planted meanwhile is not followed either. What was opened must be what was
-   * resolved (device and inode), else RaceLost.
+   * Creates the file at `hostPath`, whose directories the resolver checked, with O_EXCL: a name
+   * taken meanwhile (a symlink planted, say) is EEXIST, never followed.
    */
-  static open(services: FileServices, hostPath: string, request: OpenRequest, expected: BigIntStats | undefined): FileHandle | StreamFileHandle {
+  static create(services: FileServices, hostPath: string, request: OpenRequest): FileHandle | StreamFileHandle {
+    return FileHandle.#open(services, hostPath, request, undefined);
+  }
+
+  /**
+   * Opens the existing file at `hostPath` that the resolver saw as `expected`, never through a last
+   * symlink. What was opened must be that file (device and inode), else RaceLost.
+   */
+  static open(services: FileServices, hostPath: string, request: OpenRequest, expected: BigIntStats): FileHandle | StreamFileHandle {
+    return FileHandle.#open(services, hostPath, request, expected);
+  }
+
+  /** open() of `expected`, or create() where it is undefined. */
+  static #open(services: FileServices, hostPath: string, request: OpenRequest, expected: BigIntStats | undefined): FileHandle | StreamFileHandle {
     const { O_CREAT, O_EXCL, O_TRUNC } = constants;
     let flags = accessFlags(request);
     if (expected === undefined) flags |= O_CREAT | O_EXCL;
@@ -315,7 +326,3 @@ export class StreamFileHandle extends HostFileHandle {
   }
 }
 
-/** ns → the seconds-as-double that Node's utimes family takes (steps of ~238 ns at today's epoch). */
-export function seconds(ns: bigint): number {
-  return Number(ns / 1_000_000_000n) + Number(ns % 1_000_000_000n) / 1e9;
-}

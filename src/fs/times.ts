@@ -5,7 +5,10 @@
 // value, stat reports the guest's nanoseconds. Once anything else changes the time, the host's
 // value shows again. The overlay lives as long as the WASI instance.
 import type { BigIntStats } from "node:fs";
+import { Clockid, Errno, FSTFLAGS_ALL, Fstflags } from "../abi/constants.js";
 import type { FilestatValue } from "../abi/layouts.js";
+import { now } from "../clock.js";
+import { fail } from "../errors.js";
 import { filestatOf } from "./stat.js";
 
 interface Remembered {
@@ -46,4 +49,20 @@ export class TimesOverlay {
     const v = this.filestat(st);
     return { atim: v.atim, mtim: v.mtim };
   }
+}
+
+/** ns → the seconds-as-double that Node's utimes family takes (steps of ~238 ns at today's epoch). */
+export function seconds(ns: bigint): number {
+  return Number(ns / 1_000_000_000n) + Number(ns % 1_000_000_000n) / 1e9;
+}
+
+/** Turns fst_flags and the two timestamps into "leave" (null) or a time in ns. */
+export function timesFromFlags(atim: bigint, mtim: bigint, flags: number): [bigint | null, bigint | null] {
+  if (flags & ~FSTFLAGS_ALL) fail(Errno.INVAL);
+  if (flags & Fstflags.ATIM && flags & Fstflags.ATIM_NOW) fail(Errno.INVAL);
+  if (flags & Fstflags.MTIM && flags & Fstflags.MTIM_NOW) fail(Errno.INVAL);
+  const nowNs = flags & (Fstflags.ATIM_NOW | Fstflags.MTIM_NOW) ? now(Clockid.REALTIME)! : 0n;
+  const a = flags & Fstflags.ATIM ? atim : flags & Fstflags.ATIM_NOW ? nowNs : null;
+  const m = flags & Fstflags.MTIM ? mtim : flags & Fstflags.MTIM_NOW ? nowNs : null;
+  return [a, m];
 }

@@ -1,6 +1,6 @@
 // Sockets handed to the guest, as wasmtime's `-S tcplisten` does: preopened TCP listeners and the
 // connections accepted on them. Both live on the I/O thread (io/); these handles are the guest's side.
-import { Errno, Fdflags, Filetype, Rights } from "../abi/constants.js";
+import { Errno, Fdflags, Filetype } from "../abi/constants.js";
 import type { FilestatValue } from "../abi/layouts.js";
 import { fail } from "../errors.js";
 import { Handle } from "../handle.js";
@@ -12,11 +12,6 @@ import type { IoThread } from "../io/thread.js";
 export const LISTEN_BACKLOG = 64;
 /** Connections a guest may hold open at once; sock_accept answers EMFILE beyond. */
 export const MAX_OPEN_SOCKETS = 256;
-
-export const STREAM_RIGHTS =
-  Rights.FD_READ | Rights.FD_WRITE | Rights.SOCK_SHUTDOWN | Rights.POLL_FD_READWRITE | Rights.FD_FDSTAT_SET_FLAGS | Rights.FD_FILESTAT_GET;
-/** FD_READ so that poll_oneoff can wait for a connection, as poll(2) reports one as readable. */
-export const LISTENER_RIGHTS = Rights.FD_READ | Rights.SOCK_ACCEPT | Rights.POLL_FD_READWRITE | Rights.FD_FDSTAT_SET_FLAGS | Rights.FD_FILESTAT_GET;
 
 function socketStat(): FilestatValue {
   return { dev: 0n, ino: 0n, filetype: Filetype.SOCKET_STREAM, nlink: 1n, size: 0n, atim: 0n, mtim: 0n, ctim: 0n };

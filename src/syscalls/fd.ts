@@ -1,24 +1,13 @@
 // fd_*: operations on an open descriptor. Each checks rights through fds.get, checks every output
 // pointer before doing I/O (so a bad pointer never loses data), then asks the handle.
-import { Errno, FDFLAGS_ALL, FSTFLAGS_ALL, Filetype, Fstflags, Rights, Advice } from "../abi/constants.js";
-import { dirent, encodeDirent, encodeFdstat, encodeFilestat, encodePrestatDir, iovec } from "../abi/layouts.js";
-import { now } from "../clock.js";
+import { Advice, Errno, FDFLAGS_ALL, Filetype, Rights } from "../abi/constants.js";
+import { dirent, encodeDirent, encodeFdstat, encodeFilestat, encodePrestatDir, fdstat, iovec, prestat } from "../abi/layouts.js";
 import { fail } from "../errors.js";
 import { readIovecs, writeIovecs } from "../iovecs.js";
 import { utf8 } from "../memory.js";
+import { timesFromFlags } from "../fs/times.js";
 import type { Abi, Context, Syscalls } from "./context.js";
-import { Clockid } from "../abi/constants.js";
 
-/** Turns fst_flags and the two timestamps into "leave" (null) or a time in ns. */
-export function timesFromFlags(atim: bigint, mtim: bigint, flags: number): [bigint | null, bigint | null] {
-  if (flags & ~FSTFLAGS_ALL) fail(Errno.INVAL);
-  if (flags & Fstflags.ATIM && flags & Fstflags.ATIM_NOW) fail(Errno.INVAL);
-  if (flags & Fstflags.MTIM && flags & Fstflags.MTIM_NOW) fail(Errno.INVAL);
-  const nowNs = flags & (Fstflags.ATIM_NOW | Fstflags.MTIM_NOW) ? now(Clockid.REALTIME)! : 0n;
-  const a = flags & Fstflags.ATIM ? atim : flags & Fstflags.ATIM_NOW ? nowNs : null;
-  const m = flags & Fstflags.MTIM ? mtim : flags & Fstflags.MTIM_NOW ? nowNs : null;
-  return [a, m];
-}
 
 const direntScratch = new DataView(new ArrayBuffer(dirent.size));
 const encoder = new TextEncoder();
@@ -34,10 +23,10 @@ export function fdSyscalls(ctx: Context, abi: Abi) {
   const bufOf = (iovs: number): number => {
     mem.check(iovs, iovec.size);
     const buf = mem.view.getUint32(iovs, true);
-    mem.check(buf, mem.view.getUint32(iovs + 4, true));
+    mem.check(buf, mem.view.getUint32(iovs + iovec.fields.buf_len.offset, true));
     return buf;
   };
-  const lenOf = (iovs: number): number => mem.view.getUint32(iovs + 4, true);
+  const lenOf = (iovs: number): number => mem.view.getUint32(iovs + iovec.fields.buf_len.offset, true);
   return {
     fd_advise(fd: number, _offset: bigint, _len: bigint, advice: number) {
       if (advice > Advice.NOREUSE) return Errno.INVAL;
@@ -63,7 +52,7 @@ export function fdSyscalls(ctx: Context, abi: Abi) {
     },
 
     fd_fdstat_get(fd: number, out: number) {
-      mem.check(out, 24);
+      mem.check(out, fdstat.size);
       const d = fds.get(fd, 0n);
       encodeFdstat(mem.view, out, {
         filetype: d.handle.filetype,
@@ -140,7 +129,7 @@ export function fdSyscalls(ctx: Context, abi: Abi) {
     },
 
     fd_prestat_get(fd: number, out: number) {
-      mem.check(out, 8);
+      mem.check(out, prestat.size);
       const d = fds.get(fd, 0n);
       if (d.preopenName === undefined) return Errno.BADF;
       encodePrestatDir(mem.view, out, utf8(d.preopenName).byteLength);

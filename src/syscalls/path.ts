@@ -15,16 +15,15 @@ import {
 } from "../abi/constants.js";
 import { encodeFilestat } from "../abi/layouts.js";
 import { errnoOf, fail, RaceLost, WasiError } from "../errors.js";
-import { DirHandle, DIR_RIGHTS, FILE_RIGHTS, setPathTimes } from "../fs/dir.js";
+import { DIR_RIGHTS, FILE_RIGHTS, OPEN_FOR_READING, OPEN_FOR_WRITING } from "../abi/rights.js";
+import { DirHandle, setPathTimes } from "../fs/dir.js";
 import { FileHandle } from "../fs/file.js";
 import type { Resolved } from "../fs/resolve.js";
 import { caseOnlyRename, renameReplacing } from "../fs/windows.js";
 import type { Handle } from "../handle.js";
-import { timesFromFlags } from "./fd.js";
+import { timesFromFlags } from "../fs/times.js";
 import type { Abi, Context, Syscalls } from "./context.js";
 
-const READ_RIGHTS = Rights.FD_READ | Rights.FD_READDIR;
-const WRITE_RIGHTS = Rights.FD_WRITE | Rights.FD_ALLOCATE | Rights.FD_FILESTAT_SET_SIZE;
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
 /** How often path_open re-resolves when the file it opened is not the one it resolved. */
 const OPEN_ATTEMPTS = 3;
@@ -110,8 +109,8 @@ export function pathSyscalls(ctx: Context, abi: Abi) {
     // APPEND alone does not make a descriptor writable (FD_WRITE does): without it, opening the host
     // file for writing would only let the host refuse a read-only file, or a read-only preopen hold
     // a writable host fd.
-    const write = (base & WRITE_RIGHTS) !== 0n;
-    const read = (base & READ_RIGHTS) !== 0n;
+    const write = (base & OPEN_FOR_WRITING) !== 0n;
+    const read = (base & OPEN_FOR_READING) !== 0n;
 
     // The usual open of an existing file: straight to it, the open itself saying what is there. For
     // writing only where the host refuses to open a directory so (Linux: EISDIR; Windows opens it).
@@ -130,7 +129,7 @@ export function pathSyscalls(ctx: Context, abi: Abi) {
           if (r.mustBeDir) fail(Errno.ISDIR);
           if (dir.readonly) fail(Errno.NOTCAPABLE);
           if (r.caseVariant) fail(Errno.EXIST); // Windows: the name is taken in another case (fs/windows.ts)
-          const handle = FileHandle.open(ctx, r.host, { read, write, truncate: false, fdflags }, undefined);
+          const handle = FileHandle.create(ctx, r.host, { read, write, truncate: false, fdflags });
           return { handle, base: base & FILE_RIGHTS, inheriting };
         }
         if (oflags & Oflags.CREAT && oflags & Oflags.EXCL) fail(Errno.EXIST);

@@ -5,7 +5,7 @@ import { Errno, Rights, Riflags, Sdflags } from "../abi/constants.js";
 import { iovec } from "../abi/layouts.js";
 import { fail } from "../errors.js";
 import type { Handle } from "../handle.js";
-import { STREAM_RIGHTS } from "../net/socket.js";
+import { STREAM_RIGHTS } from "../abi/rights.js";
 import type { Context, Syscalls } from "./context.js";
 
 export function sockSyscalls(ctx: Context) {
@@ -17,7 +17,7 @@ export function sockSyscalls(ctx: Context) {
   /** Checks the iovec array and every range it names, before any I/O. */
   const checkIovecs = (iovs: number, count: number): void => {
     mem.check(iovs, count * iovec.size);
-    for (let i = 0; i < count; i++) mem.check(mem.view.getUint32(iovs + i * iovec.size, true), mem.view.getUint32(iovs + i * iovec.size + 4, true));
+    for (let i = 0; i < count; i++) mem.check(mem.view.getUint32(iovs + i * iovec.size, true), mem.view.getUint32(iovs + i * iovec.size + iovec.fields.buf_len.offset, true));
   };
   return {
     sock_accept(fd: number, flags: number, out: number) {
@@ -39,7 +39,7 @@ export function sockSyscalls(ctx: Context) {
       checkIovecs(iovs, iovsLen);
       let n = 0;
       for (let i = 0; i < iovsLen; i++) {
-        const len = mem.view.getUint32(iovs + i * iovec.size + 4, true);
+        const len = mem.view.getUint32(iovs + i * iovec.size + iovec.fields.buf_len.offset, true);
         if (len === 0) continue;
         const buffer = mem.slice(mem.view.getUint32(iovs + i * iovec.size, true), len);
         n = socket.recv(buffer, (riFlags & Riflags.RECV_PEEK) !== 0, (riFlags & Riflags.RECV_WAITALL) !== 0);
@@ -56,7 +56,7 @@ export function sockSyscalls(ctx: Context) {
       checkIovecs(iovs, iovsLen);
       let total = 0;
       for (let i = 0; i < iovsLen; i++) {
-        const len = mem.view.getUint32(iovs + i * iovec.size + 4, true);
+        const len = mem.view.getUint32(iovs + i * iovec.size + iovec.fields.buf_len.offset, true);
         if (len === 0) continue;
         let n: number;
         try {
