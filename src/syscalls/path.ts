@@ -61,7 +61,7 @@ export function pathSyscalls(ctx: Context, abi: Abi) {
    * run-wasi gives everywhere (Linux, host.ts), the host path of the last name of a writable `fd`'s
    * path, found by the walk without looking at that name: the host call then says what was there.
    */
-  function target(fd: number, rights: bigint, pathPtr: number, pathLen: number) {
+  function changeAt(fd: number, rights: bigint, pathPtr: number, pathLen: number) {
     const dir = asDir(dirDescriptor(fd, rights).handle);
     const path = mem.string(pathPtr, pathLen);
     const direct = ctx.host.posixAnswers && !dir.readonly ? resolver.locate(dir, path)?.host : undefined;
@@ -115,8 +115,8 @@ export function pathSyscalls(ctx: Context, abi: Abi) {
     // The usual open of an existing file: straight to it, the open itself saying what is there. For
     // writing only where the host refuses to open a directory so (Linux: EISDIR; Windows opens it).
     if (oflags === 0 && (!write || ctx.host.posixAnswers)) {
-      const place = resolver.locate(dir, path);
-      const handle = place && FileHandle.openExisting(ctx, place.host, { read, write, truncate: false, fdflags });
+      const located = resolver.locate(dir, path);
+      const handle = located && FileHandle.openExisting(ctx, located.host, { read, write, truncate: false, fdflags });
       if (handle !== undefined) return { handle, base: base & FILE_RIGHTS, inheriting };
     }
     for (let attempt = 1; ; attempt++) {
@@ -174,7 +174,7 @@ export function pathSyscalls(ctx: Context, abi: Abi) {
     },
 
     path_create_directory(fd: number, pathPtr: number, pathLen: number) {
-      const { dir, path, direct } = target(fd, Rights.PATH_CREATE_DIRECTORY, pathPtr, pathLen);
+      const { dir, path, direct } = changeAt(fd, Rights.PATH_CREATE_DIRECTORY, pathPtr, pathLen);
       if (direct !== undefined) return fs.mkdir(direct);
       const r = resolver.resolve(dir, path, false);
       if (r.stat !== undefined) return Errno.EXIST;
@@ -184,7 +184,7 @@ export function pathSyscalls(ctx: Context, abi: Abi) {
     },
 
     path_remove_directory(fd: number, pathPtr: number, pathLen: number) {
-      const { dir, path, direct } = target(fd, Rights.PATH_REMOVE_DIRECTORY, pathPtr, pathLen);
+      const { dir, path, direct } = changeAt(fd, Rights.PATH_REMOVE_DIRECTORY, pathPtr, pathLen);
       if (direct !== undefined) return fs.rmdir(direct);
       const r = resolver.resolve(dir, path, false);
       if (r.name === ".") return Errno.INVAL; // rmdir of "." (or of "x/..") is EINVAL in POSIX
@@ -195,7 +195,7 @@ export function pathSyscalls(ctx: Context, abi: Abi) {
     },
 
     path_unlink_file(fd: number, pathPtr: number, pathLen: number) {
-      const { dir, path, direct } = target(fd, Rights.PATH_UNLINK_FILE, pathPtr, pathLen);
+      const { dir, path, direct } = changeAt(fd, Rights.PATH_UNLINK_FILE, pathPtr, pathLen);
       if (direct !== undefined) return fs.unlink(direct);
       const r = resolver.resolve(dir, path, false);
       if (r.name === ".") return Errno.ISDIR;
@@ -231,13 +231,13 @@ export function pathSyscalls(ctx: Context, abi: Abi) {
       if (oldFlags & ~LOOKUPFLAGS_ALL) return Errno.INVAL;
       const follow = (oldFlags & Lookupflags.SYMLINK_FOLLOW) !== 0;
       const { resolved: source } = lookup(oldFd, Rights.PATH_LINK_SOURCE, oldPtr, oldLen, follow);
-      const { dir, resolved: target } = lookup(newFd, Rights.PATH_LINK_TARGET, newPtr, newLen, false);
+      const { dir, resolved: made } = lookup(newFd, Rights.PATH_LINK_TARGET, newPtr, newLen, false);
       const st = existing(source);
       if (st.isDirectory()) return Errno.PERM;
-      if (target.stat !== undefined) return Errno.EXIST;
-      if (target.mustBeDir) return Errno.NOENT;
+      if (made.stat !== undefined) return Errno.EXIST;
+      if (made.mustBeDir) return Errno.NOENT;
       if (dir.readonly) return Errno.NOTCAPABLE;
-      if (target.caseVariant) return Errno.EXIST;
+      if (made.caseVariant) return Errno.EXIST;
       // link() follows a symlink source on macOS, as CreateHardLink does on Windows (Node has no
       // linkat), which would hard-link whatever the link names, inside the sandbox or not. A link
       // is therefore "linked" by making another with the same text, on every host alike.
@@ -249,10 +249,10 @@ export function pathSyscalls(ctx: Context, abi: Abi) {
         } catch {
           return Errno.ILSEQ;
         }
-        fs.symlink(linkTarget, target.host);
+        fs.symlink(linkTarget, made.host);
         return;
       }
-      fs.link(source.host, target.host);
+      fs.link(source.host, made.host);
     },
 
     path_readlink(fd, pathPtr, pathLen, buf, bufLen, out) {
@@ -260,9 +260,9 @@ export function pathSyscalls(ctx: Context, abi: Abi) {
       mem.check(buf, bufLen);
       const { resolved: r } = lookup(fd, Rights.PATH_READLINK, pathPtr, pathLen, false);
       if (!existing(r).isSymbolicLink()) return Errno.INVAL;
-      const target = fs.readlink(r.host);
-      const n = Math.min(target.byteLength, bufLen);
-      mem.write(buf, target.subarray(0, n));
+      const text = fs.readlink(r.host);
+      const n = Math.min(text.byteLength, bufLen);
+      mem.write(buf, text.subarray(0, n));
       mem.setU32(out, n);
     },
 
@@ -287,16 +287,16 @@ export function pathSyscalls(ctx: Context, abi: Abi) {
     },
 
     path_symlink(oldPtr, oldLen, fd, newPtr, newLen) {
-      const target = mem.string(oldPtr, oldLen);
+      const text = mem.string(oldPtr, oldLen);
       const { dir, resolved: r } = lookup(fd, Rights.PATH_SYMLINK, newPtr, newLen, false);
-      if (target.length === 0) return Errno.NOENT;
-      if (target.includes("\0")) return Errno.ILSEQ;
-      resolver.checkLinkText(target);
+      if (text.length === 0) return Errno.NOENT;
+      if (text.includes("\0")) return Errno.ILSEQ;
+      resolver.checkLinkText(text);
       if (r.stat !== undefined) return Errno.EXIST;
       if (r.mustBeDir) return Errno.NOENT;
       if (dir.readonly) return Errno.NOTCAPABLE;
       if (r.caseVariant) return Errno.EXIST;
-      fs.symlink(target, r.host);
+      fs.symlink(text, r.host);
     },
   } satisfies Syscalls;
 }
