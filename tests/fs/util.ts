@@ -5,7 +5,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { ALL_RIGHTS, Errno, Rights } from "../../src/abi/constants.js";
+import { ALL_RIGHTS, Errno, Fdflags, Filetype, Fstflags, Lookupflags, Oflags, Rights, Whence } from "../../src/abi/constants.js";
 import type { FsBackend } from "../../src/fs/backend.js";
 import { nodeBackend } from "../../src/fs/node.js";
 import { direct } from "../helpers/harness.js";
@@ -50,12 +50,13 @@ export const RDBUF = 32768; // readdir buffer (up to 64 KiB)
 export const PAGES = 2;
 export const MEM_SIZE = PAGES * 65536;
 
-export const LOOKUP_FOLLOW = 1;
-export const O = { CREAT: 1, DIRECTORY: 2, EXCL: 4, TRUNC: 8 } as const;
-export const FD = { APPEND: 1, DSYNC: 2, NONBLOCK: 4, RSYNC: 8, SYNC: 16 } as const;
-export const FST = { ATIM: 1, ATIM_NOW: 2, MTIM: 4, MTIM_NOW: 8 } as const;
-export const WHENCE = { SET: 0, CUR: 1, END: 2 } as const;
-export const FT = { UNKNOWN: 0, DIRECTORY: 3, REGULAR_FILE: 4, SYMBOLIC_LINK: 7, CHARACTER_DEVICE: 2 } as const;
+// The ABI's own constants (tests/unit/abi.test.ts checks them against the witx), by short names.
+export const LOOKUP_FOLLOW = Lookupflags.SYMLINK_FOLLOW;
+export const O = Oflags;
+export const FD = Fdflags;
+export const FST = Fstflags;
+export const WHENCE = Whence;
+export const FT = Filetype;
 
 export interface Filestat {
   dev: bigint;

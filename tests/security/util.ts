@@ -4,15 +4,15 @@
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { Errno, Rights } from "../../src/abi/constants.js";
+import { Errno, Lookupflags, Oflags, Rights } from "../../src/abi/constants.js";
 import type { FsBackend } from "../../src/fs/backend.js";
 import { direct, tempDir } from "../helpers/harness.js";
 
 export { Errno as E, Rights as R };
 
 export const SECRET = "TOP-SECRET: outside the sandbox";
-export const O = { CREAT: 1, DIRECTORY: 2, EXCL: 4, TRUNC: 8 } as const;
-export const FOLLOW = 1;
+export const O = Oflags;
+export const FOLLOW = Lookupflags.SYMLINK_FOLLOW;
 
 // Guest memory layout (2 pages).
 const OUT = 8;

@@ -4,6 +4,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import t from "tap";
+import { Rng } from "../fuzz/rng.js";
 import { Errno } from "../../src/abi/constants.js";
 import { ProcExit } from "../../src/errors.js";
 import { nodeBackend, WASI, type FsBackend } from "../../src/index.js";
@@ -35,24 +36,6 @@ const PARAM_COUNT: Record<string, number> = {
   sock_recv: 6, sock_send: 5, sock_shutdown: 2,
 };
 
-/** A small deterministic PRNG (mulberry32), so a failure can be replayed. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-  return {
-    next,
-    int: (n: number) => Math.floor(next() * n),
-    pick: <T>(list: readonly T[]): T => list[Math.floor(next() * list.length)]!,
-    u32: () => Math.floor(next() * 4294967296),
-  };
-}
-
 const SEED = Number(process.env.FUZZ_SEED ?? 0x5eed1234);
 
 /** i32 values a guest can pass (wasm hands JS a signed 32-bit number). */
@@ -65,17 +48,17 @@ function i32Values(byteLength: number): number[] {
 }
 const I64_VALUES = [0n, 1n, -1n, 2n, 8n, 255n, 1n << 32n, 1n << 53n, (1n << 63n) - 1n, -(1n << 63n), 1n << 62n, -4096n];
 
-function randomArgs(rng: ReturnType<typeof prng>, name: string, byteLength: number): (number | bigint)[] {
+function randomArgs(rng: Rng, name: string, byteLength: number): (number | bigint)[] {
   const count = PARAM_COUNT[name]!;
   const i64 = I64_PARAMS[name] ?? [];
   const i32s = i32Values(byteLength);
   const args: (number | bigint)[] = [];
   for (let i = 0; i < count; i++) {
     if (i64.includes(i)) {
-      args.push(rng.next() < 0.7 ? rng.pick(I64_VALUES) : BigInt.asIntN(64, (BigInt(rng.u32()) << 32n) | BigInt(rng.u32())));
+      args.push(rng.chance(0.7) ? rng.pick(I64_VALUES) : BigInt.asIntN(64, (BigInt(rng.u32()) << 32n) | BigInt(rng.u32())));
     } else {
-      const r = rng.next();
-      args.push(r < 0.6 ? rng.pick(i32s) : r < 0.8 ? rng.int(64) : rng.u32() | 0);
+      const r = rng.int(10);
+      args.push(r < 6 ? rng.pick(i32s) : r < 8 ? rng.int(64) : rng.u32() | 0);
     }
   }
   return args;
@@ -114,7 +97,7 @@ function tameSubscriptions(bytes: Uint8Array, inPtr: number, count: number, size
     for (let i = 0; i < size; i++) bytes[at + i] = rng.int(256);
     view.setUint8(at + 8, rng.pick([0, 0, 1, 2, 3, 255]));
     view.setUint32(at + clockAt, rng.pick([0, 1, 2, 3, 4, 0xffffffff]), true);
-    const abstime = rng.next() < 0.3;
+    const abstime = rng.chance(0.3);
     view.setBigUint64(at + clockAt + 8, abstime ? 0n : BigInt(rng.int(200_000)), true); // ≤ 0.2 ms
     view.setUint16(at + clockAt + 24, abstime ? 1 : rng.pick([0, 2, 0xfffe]), true);
   }
@@ -141,7 +124,7 @@ for (const unstable of [false, true]) {
   for (const trace of [false, true]) {
     const label = `${unstable ? "wasi_unstable" : "wasi_snapshot_preview1"}${trace ? ", traced" : ""}`;
     t.test(`fuzz every import with hostile arguments (${label})`, async (t) => {
-      const rng = prng(SEED + (unstable ? 1 : 0) + (trace ? 2 : 0));
+      const rng = new Rng(SEED, unstable ? 1 : 0, trace ? 1 : 0);
       const { h, traced } = fuzzInstance(unstable, trace);
       const names = Object.keys(PARAM_COUNT).filter((n) => n !== "proc_exit");
       t.same(Object.keys(h.imports).sort(), Object.keys(PARAM_COUNT).sort(), "46 imports");

@@ -7,6 +7,7 @@ import { Errno } from "../../src/abi/constants.js";
 import type { FsBackend } from "../../src/fs/backend.js";
 import { nodeBackend } from "../../src/fs/node.js";
 import { IOV_BATCH } from "../../src/iovecs.js";
+import { Rng } from "../fuzz/rng.js";
 import { direct, tempDir } from "../helpers/harness.js";
 
 const IOVS = 65536;
@@ -14,12 +15,11 @@ const DATA = 524288;
 
 /** A seeded mix of lengths: empty, tiny, around the copy threshold, and large. */
 function lengths(count: number, seed: number): number[] {
-  let x = seed;
-  const next = () => ((x = (x * 1103515245 + 12345) >>> 0) >>> 8) / 2 ** 24;
+  const rng = new Rng(seed);
   const kinds = [0, 1, 3, 15, 16, 17, 511, 512, 513, 4000, 9000];
   return Array.from({ length: count }, () => {
-    const kind = kinds[Math.floor(next() * kinds.length)]!;
-    return kind === 0 ? 0 : Math.max(1, Math.floor(kind * (0.5 + next())));
+    const kind = rng.pick(kinds);
+    return kind === 0 ? 0 : Math.max(1, Math.floor(kind * (0.5 + rng.int(1000) / 1000)));
   });
 }
 

@@ -5,7 +5,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { Errno, Rights, WASI, type FsBackend } from "../../dist/index.js";
+import { Errno, Fdflags, Fstflags, Lookupflags, Oflags, Rights, WASI, type FsBackend } from "../../dist/index.js";
 
 export { Errno, Rights };
 
@@ -13,10 +13,10 @@ export { Errno, Rights };
 export const lane = process.env.RUN_WASI_LANE === "wine";
 export const onWindows = process.platform === "win32";
 
-export const O = { CREAT: 1, DIRECTORY: 2, EXCL: 4, TRUNC: 8 } as const;
-export const FD = { APPEND: 1, DSYNC: 2, NONBLOCK: 4, RSYNC: 8, SYNC: 16 } as const;
-export const FST = { ATIM: 1, ATIM_NOW: 2, MTIM: 4, MTIM_NOW: 8 } as const;
-export const FOLLOW = 1;
+export const O = Oflags;
+export const FD = Fdflags;
+export const FST = Fstflags;
+export const FOLLOW = Lookupflags.SYMLINK_FOLLOW;
 export const ALL = (1n << 30n) - 1n;
 const READ_RIGHTS = Rights.FD_READ | Rights.FD_SEEK | Rights.FD_TELL | Rights.FD_FILESTAT_GET | Rights.FD_READDIR
   | Rights.PATH_OPEN | Rights.PATH_FILESTAT_GET;
