@@ -5,3 +5,4 @@ export type { FsBackend, HostDirent } from "./fs/backend.js";
 export { nodeBackend } from "./fs/node.js";
 export type { StdinOption, StdoutOption } from "./stdio.js";
 export type { TraceOption } from "./trace.js";
+export { MemoryFs, type MemoryFsOptions, type MemoryTree, type MemoryEntry } from "./fs/memory.js";
