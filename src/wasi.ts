@@ -403,7 +403,8 @@ function validatePreopens(
     if (options === null || typeof options !== "object" || typeof options.path !== "string") {
       throw new TypeError(`preopens[${JSON.stringify(guest)}] must be a host directory path or { path, readonly }`);
     }
-    const host = path.resolve(options.path);
+    // A virtual backend's paths are its own, POSIX ones: never the host's, never its cwd.
+    const host = backend.virtual === true ? path.posix.resolve("/", options.path) : path.resolve(options.path);
     let isDir: boolean;
     try {
       isDir = backend.stat(host).isDirectory();
@@ -412,7 +413,8 @@ function validatePreopens(
       throw new Error(`preopen ${JSON.stringify(guest)}: cannot open host directory ${host} (${code})`);
     }
     if (!isDir) throw new Error(`preopen ${JSON.stringify(guest)}: ${host} is not a directory`);
-    out[guest] = { path: fs.realpathSync.native(host), readonly: options.readonly === true };
+    const real = backend.virtual === true ? backend.realpath(host) : fs.realpathSync.native(host);
+    out[guest] = { path: real, readonly: options.readonly === true };
   }
   return out;
 }
