@@ -9,7 +9,7 @@ import { MemoryFs } from "../../src/fs/memory.js";
 import { nodeBackend } from "../../src/fs/node.js";
 import { WASI } from "../../src/index.js";
 import { tempDir } from "../helpers/harness.js";
-import { E, needsSymlinks } from "./util.js";
+import { needsSymlinks } from "./util.js";
 
 const { O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_EXCL, O_TRUNC, O_APPEND } = fs.constants;
 const O_DIRECTORY = fs.constants.O_DIRECTORY ?? 0;
@@ -238,7 +238,6 @@ t.test("a WASI preopen in memory: no host path is looked up", async (t) => {
   t.same(memory.toTree(), { "/data/": {}, "/data/in.txt": Buffer.from("hello") });
   t.throws(() => new WASI({ fs: memory, preopens: { "/x": "/data/in.txt" } }), /not a directory/);
   t.throws(() => new WASI({ fs: memory, preopens: { "/x": "/nope" } }), /ENOENT/);
-  t.equal(E.SUCCESS, 0);
 });
 
 t.test("trees given are checked", async (t) => {
