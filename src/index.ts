@@ -1,4 +1,6 @@
 export { WASI, type WASIOptions, type PreopenOptions } from "./wasi.js";
+export { VirtualClock } from "./clock.js";
+export type { DeterministicOption } from "./deterministic.js";
 export { Errno, Rights, Filetype, Oflags, Fdflags, Lookupflags, Fstflags, Clockid } from "./abi/constants.js";
 export { signatures, importNames, type ImportName, type Signature } from "./abi/signatures.js";
 export type { FsBackend, HostDirent } from "./fs/backend.js";

@@ -7,6 +7,7 @@ import { importNames, signatures, type ImportName, type ParamType } from "./abi/
 import { errnoOf, ProcExit, WasiError } from "./errors.js";
 import { DEFAULT_MAX_OPEN_FILES, FdTable } from "./fds.js";
 import type { FsBackend } from "./fs/backend.js";
+import { clockAndRandom, type DeterministicOption } from "./deterministic.js";
 import { DirHandle } from "./fs/dir.js";
 import { ListingStreams } from "./fs/listing.js";
 import { nodeBackend } from "./fs/node.js";
@@ -57,6 +58,11 @@ export interface WASIOptions {
    * beyond it, opening gives EMFILE, and the host's other descriptors are left alone.
    */
   maxOpenFiles?: number;
+  /**
+   * Clocks follow a virtual clock (advanced by the guest's sleeps and polls) and random_get a
+   * seeded generator: `true` (seed 0) or `{ seed, clock }`.
+   */
+  deterministic?: DeterministicOption;
 }
 
 type ImportObject = Record<string, Record<string, (...args: never[]) => unknown>>;
@@ -160,6 +166,7 @@ export class WASI {
       times: new TimesOverlay(),
       host,
       listings: new ListingStreams(),
+      ...clockAndRandom(options.deterministic),
     };
 
     const stdio = [

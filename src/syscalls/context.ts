@@ -11,6 +11,8 @@ import type { FsBackend } from "../fs/backend.js";
 import type { TimesOverlay } from "../fs/times.js";
 import type { HostCapabilities } from "../fs/host.js";
 import type { ListingStreams } from "../fs/listing.js";
+import type { Clock } from "../clock.js";
+import type { RandomSource } from "../random.js";
 
 export interface Context {
   readonly memory: GuestMemory;
@@ -23,6 +25,10 @@ export interface Context {
   /** What the host offers the sandbox, decided once (fs/host.ts). */
   readonly host: HostCapabilities;
   readonly listings: ListingStreams;
+  /** The clocks the guest reads and waits on (the host's, or virtual). */
+  readonly clock: Clock;
+  /** Where random_get's bytes come from. */
+  readonly random: RandomSource;
 }
 
 /** The parts of the ABI that differ between wasi_snapshot_preview1 and wasi_unstable. */

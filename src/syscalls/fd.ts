@@ -2,7 +2,7 @@
 // pointer before doing I/O (so a bad pointer never loses data), then asks the handle.
 import { Errno, FDFLAGS_ALL, FSTFLAGS_ALL, Filetype, Fstflags, Rights, Advice } from "../abi/constants.js";
 import { dirent, encodeDirent, encodeFdstat, encodeFilestat, encodePrestatDir, iovec } from "../abi/layouts.js";
-import { now } from "../clock.js";
+import type { Clock } from "../clock.js";
 import { fail } from "../errors.js";
 import { readIovecs, writeIovecs } from "../iovecs.js";
 import { utf8 } from "../memory.js";
@@ -10,11 +10,11 @@ import type { Abi, Context, Syscalls } from "./context.js";
 import { Clockid } from "../abi/constants.js";
 
 /** Turns fst_flags and the two timestamps into "leave" (null) or a time in ns. */
-export function timesFromFlags(atim: bigint, mtim: bigint, flags: number): [bigint | null, bigint | null] {
+export function timesFromFlags(atim: bigint, mtim: bigint, flags: number, clock: Clock): [bigint | null, bigint | null] {
   if (flags & ~FSTFLAGS_ALL) fail(Errno.INVAL);
   if (flags & Fstflags.ATIM && flags & Fstflags.ATIM_NOW) fail(Errno.INVAL);
   if (flags & Fstflags.MTIM && flags & Fstflags.MTIM_NOW) fail(Errno.INVAL);
-  const nowNs = flags & (Fstflags.ATIM_NOW | Fstflags.MTIM_NOW) ? now(Clockid.REALTIME)! : 0n;
+  const nowNs = flags & (Fstflags.ATIM_NOW | Fstflags.MTIM_NOW) ? clock.now(Clockid.REALTIME)! : 0n;
   const a = flags & Fstflags.ATIM ? atim : flags & Fstflags.ATIM_NOW ? nowNs : null;
   const m = flags & Fstflags.MTIM ? mtim : flags & Fstflags.MTIM_NOW ? nowNs : null;
   return [a, m];
@@ -98,7 +98,7 @@ export function fdSyscalls(ctx: Context, abi: Abi): Syscalls {
     },
 
     fd_filestat_set_times(fd: number, atim: bigint, mtim: bigint, flags: number) {
-      const [a, m] = timesFromFlags(atim, mtim, flags);
+      const [a, m] = timesFromFlags(atim, mtim, flags, ctx.clock);
       const { handle } = fds.get(fd, Rights.FD_FILESTAT_SET_TIMES);
       if (a !== null || m !== null) handle.setTimes(a, m);
     },

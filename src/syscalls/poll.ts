@@ -3,9 +3,7 @@
 // and a read on host stdio then blocks as a plain read would.
 import { Errno, Eventtype, Rights, Subclockflags } from "../abi/constants.js";
 import { decodeSubscription, encodeEvent, event, type EventValue } from "../abi/layouts.js";
-import { now } from "../clock.js";
 import { WasiError } from "../errors.js";
-import { sleepMs } from "../sleep.js";
 import type { Abi, Context, Syscalls } from "./context.js";
 
 interface ClockWait {
@@ -29,7 +27,7 @@ export function pollSyscalls(ctx: Context, abi: Abi): Syscalls {
         const sub = decodeSubscription(mem.view, inPtr + i * abi.subscription.size, abi.subscription);
         switch (sub.tag) {
           case Eventtype.CLOCK: {
-            const current = now(sub.clockId);
+            const current = ctx.clock.now(sub.clockId);
             if (current === undefined) {
               ready.push({ userdata: sub.userdata, error: Errno.INVAL, type: sub.tag, nbytes: 0n, flags: 0 });
               break;
@@ -60,12 +58,8 @@ export function pollSyscalls(ctx: Context, abi: Abi): Syscalls {
       // With nothing ready yet, sleep until the earliest clock fires. Then report every clock due.
       let waitedNs = 0n;
       if (ready.length === 0 && clocks.length > 0) {
-        const start = process.hrtime.bigint();
         const first = clocks.reduce((min, c) => (c.delayNs < min ? c.delayNs : min), clocks[0]!.delayNs);
-        while (waitedNs < first) {
-          sleepMs(Number(first - waitedNs) / 1e6);
-          waitedNs = process.hrtime.bigint() - start;
-        }
+        waitedNs = ctx.clock.wait(first);
       }
       for (const c of clocks) {
         if (c.delayNs <= waitedNs) {
