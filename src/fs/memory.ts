@@ -9,7 +9,7 @@
 // (file contents, names and inodes): past it, ENOSPC.
 import * as nodeFs from "node:fs";
 import { constants, type BigIntStats } from "node:fs";
-import { constants as osConstants } from "node:os";
+import { nodeStyleError } from "../errors.js";
 import type { FsBackend, HostDirent, HostDirStream } from "./backend.js";
 
 const { O_WRONLY, O_RDWR, O_CREAT, O_EXCL, O_TRUNC, O_APPEND, S_IFREG, S_IFDIR, S_IFLNK, S_IFMT } = constants;
@@ -131,11 +131,6 @@ const BACKEND_METHODS = [
 
 const wallClock = (): bigint => BigInt(Date.now()) * 1_000_000n;
 
-function fsError(code: string, syscall: string, path?: string | Buffer): Error {
-  const where = path === undefined ? "" : ` '${path.toString()}'`;
-  const errno = (osConstants.errno as Record<string, number>)[code] ?? 0;
-  return Object.assign(new Error(`${code}: ${code.toLowerCase()}, ${syscall}${where}`), { code, errno: -errno, syscall, ...(path === undefined ? {} : { path: path.toString() }) });
-}
 
 export class MemoryFs implements FsBackend {
   readonly virtual = true;
@@ -263,7 +258,7 @@ export class MemoryFs implements FsBackend {
   // ---- Nodes --------------------------------------------------------------------------------
 
   #charge(bytes: number, syscall: string): void {
-    if (this.#used + bytes > this.#maxBytes) throw fsError("ENOSPC", syscall);
+    if (this.#used + bytes > this.#maxBytes) throw nodeStyleError("ENOSPC", syscall);
     this.#used += bytes;
   }
 
@@ -331,7 +326,7 @@ export class MemoryFs implements FsBackend {
   /** Makes room for `end` bytes of contents. */
   #reserve(file: FileNode, end: number, syscall: string): void {
     if (end <= file.data.length) return;
-    if (end > MAX_FILE_SIZE) throw fsError("EFBIG", syscall);
+    if (end > MAX_FILE_SIZE) throw nodeStyleError("EFBIG", syscall);
     // Grow by doubling (bounded), so that appending costs amortised linear time.
     const grown = Math.max(end, Math.min(file.data.length * 2, end + 64 * 1024 * 1024));
     const size = this.#used + (grown - file.data.length) <= this.#maxBytes ? grown : end;
@@ -350,8 +345,8 @@ export class MemoryFs implements FsBackend {
    */
   #parent(rawPath: string | Buffer, syscall: string, hops = { count: 0 }, from = this.#root): Parent {
     const path = typeof rawPath === "string" ? rawPath : rawPath.toString("utf8");
-    if (path.length === 0) throw fsError("ENOENT", syscall, path);
-    if (path.includes("\0")) throw fsError("EINVAL", syscall, path);
+    if (path.length === 0) throw nodeStyleError("ENOENT", syscall, path);
+    if (path.includes("\0")) throw nodeStyleError("EINVAL", syscall, path);
     const pending = components(path);
     let dir = path.startsWith("/") ? this.#root : from;
     for (;;) {
@@ -365,15 +360,15 @@ export class MemoryFs implements FsBackend {
       }
       let node = dir.entries.get(name);
       if (node instanceof LinkNode) node = this.#follow(dir, node, hops, syscall, path);
-      if (node === undefined) throw fsError("ENOENT", syscall, path);
-      if (!(node instanceof DirNode)) throw fsError("ENOTDIR", syscall, path);
+      if (node === undefined) throw nodeStyleError("ENOENT", syscall, path);
+      if (!(node instanceof DirNode)) throw nodeStyleError("ENOTDIR", syscall, path);
       dir = node;
     }
   }
 
   /** What a symlink in `dir` leads to (undefined: nothing there), every link on the way followed. */
   #follow(dir: DirNode, link: LinkNode, hops: { count: number }, syscall: string, path: string): MemNode | undefined {
-    if (++hops.count > MAX_LINK_HOPS) throw fsError("ELOOP", syscall, path);
+    if (++hops.count > MAX_LINK_HOPS) throw nodeStyleError("ELOOP", syscall, path);
     const place = this.#child(this.#parent(link.target, syscall, hops, dir), true, syscall);
     return place.node;
   }
@@ -387,7 +382,7 @@ export class MemoryFs implements FsBackend {
     }
     const node = dir.entries.get(name);
     if (node instanceof LinkNode && (follow || slash)) {
-      if (++parent.hops.count > MAX_LINK_HOPS) throw fsError("ELOOP", syscall, name);
+      if (++parent.hops.count > MAX_LINK_HOPS) throw nodeStyleError("ELOOP", syscall, name);
       const target = this.#parent(node.target, syscall, parent.hops, dir);
       return this.#child({ ...target, slash: slash || target.slash }, true, syscall);
     }
@@ -401,34 +396,34 @@ export class MemoryFs implements FsBackend {
 
   #lookupFrom(parent: Parent, follow: boolean, path: string | Buffer, syscall = "open"): Place {
     const place = this.#child(parent, follow, syscall);
-    if (place.node !== undefined && place.mustBeDir && !(place.node instanceof DirNode)) throw fsError("ENOTDIR", syscall, path);
+    if (place.node !== undefined && place.mustBeDir && !(place.node instanceof DirNode)) throw nodeStyleError("ENOTDIR", syscall, path);
     return place;
   }
 
   /** Where a name is to be made: EEXIST for anything there (a dangling link too), never followed. */
   #vacant(path: string, syscall: string): Parent {
     const parent = this.#parent(path, syscall);
-    if (parent.name === "." || parent.name === ".." || parent.dir.entries.has(parent.name)) throw fsError("EEXIST", syscall, path);
-    if (parent.dir.nlink === 0) throw fsError("ENOENT", syscall, path);
+    if (parent.name === "." || parent.name === ".." || parent.dir.entries.has(parent.name)) throw nodeStyleError("EEXIST", syscall, path);
+    if (parent.dir.nlink === 0) throw nodeStyleError("ENOENT", syscall, path);
     return parent;
   }
 
   /** The entry a path's last component names, not followed (rmdir, unlink, rename). */
   #entry(parent: Parent, syscall: string, path: string): MemNode {
     const node = parent.dir.entries.get(parent.name);
-    if (node === undefined) throw fsError("ENOENT", syscall, path);
+    if (node === undefined) throw nodeStyleError("ENOENT", syscall, path);
     return node;
   }
 
   #existing(path: string | Buffer, follow: boolean, syscall: string): MemNode {
     const place = this.#lookup(path, follow, syscall);
-    if (place.node === undefined) throw fsError("ENOENT", syscall, path);
+    if (place.node === undefined) throw nodeStyleError("ENOENT", syscall, path);
     return place.node;
   }
 
   #dirAt(path: string, syscall: string): DirNode {
     const node = this.#existing(path, true, syscall);
-    if (!(node instanceof DirNode)) throw fsError("ENOTDIR", syscall, path);
+    if (!(node instanceof DirNode)) throw nodeStyleError("ENOTDIR", syscall, path);
     return node;
   }
 
@@ -453,13 +448,13 @@ export class MemoryFs implements FsBackend {
 
   readlink(path: string): Buffer {
     const node = this.#existing(path, false, "readlink");
-    if (!(node instanceof LinkNode)) throw fsError("EINVAL", "readlink", path);
+    if (!(node instanceof LinkNode)) throw nodeStyleError("EINVAL", "readlink", path);
     return Buffer.from(node.target);
   }
 
   realpath(path: string): string {
     const place = this.#lookup(path, true, "realpath");
-    if (place.node === undefined) throw fsError("ENOENT", "realpath", path);
+    if (place.node === undefined) throw nodeStyleError("ENOENT", "realpath", path);
     if (place.node instanceof DirNode) return pathOf(place.node);
     const dir = pathOf(place.dir);
     return dir === "/" ? `/${place.name}` : `${dir}/${place.name}`;
@@ -494,24 +489,24 @@ export class MemoryFs implements FsBackend {
     const writable = access === O_WRONLY || access === O_RDWR;
     const creating = (flags & O_CREAT) !== 0;
     const exclusive = creating && (flags & O_EXCL) !== 0;
-    if (creating && O_DIRECTORY !== 0 && flags & O_DIRECTORY) throw fsError("EINVAL", "open", path);
+    if (creating && O_DIRECTORY !== 0 && flags & O_DIRECTORY) throw nodeStyleError("EINVAL", "open", path);
     const parent = this.#parent(path, "open");
-    if (creating && (parent.name === "." || parent.name === "..")) throw fsError(exclusive ? "EEXIST" : "EISDIR", "open", path);
-    if (creating && parent.slash) throw fsError("EISDIR", "open", path);
+    if (creating && (parent.name === "." || parent.name === "..")) throw nodeStyleError(exclusive ? "EEXIST" : "EISDIR", "open", path);
+    if (creating && parent.slash) throw nodeStyleError("EISDIR", "open", path);
     const place = creating ? this.#child(parent, !exclusive && (flags & O_NOFOLLOW) === 0, "open") : this.#lookupFrom(parent, (flags & O_NOFOLLOW) === 0, path);
     let node = place.node;
     if (node === undefined) {
-      if (!creating) throw fsError("ENOENT", "open", path);
-      if (place.mustBeDir) throw fsError("EISDIR", "open", path);
-      if (place.dir.nlink === 0) throw fsError("ENOENT", "open", path);
+      if (!creating) throw nodeStyleError("ENOENT", "open", path);
+      if (place.mustBeDir) throw nodeStyleError("EISDIR", "open", path);
+      if (place.dir.nlink === 0) throw nodeStyleError("ENOENT", "open", path);
       node = this.#newFile(mode & 0o777 & ~0o022);
       this.#link(place.dir, place.name, node);
     } else {
-      if (exclusive) throw fsError("EEXIST", "open", path);
-      if (node instanceof LinkNode) throw fsError(flags & O_DIRECTORY ? "ENOTDIR" : "ELOOP", "open", path);
+      if (exclusive) throw nodeStyleError("EEXIST", "open", path);
+      if (node instanceof LinkNode) throw nodeStyleError(flags & O_DIRECTORY ? "ENOTDIR" : "ELOOP", "open", path);
       if (node instanceof DirNode) {
-        if (writable || creating || flags & O_TRUNC) throw fsError("EISDIR", "open", path);
-      } else if (flags & O_DIRECTORY) throw fsError("ENOTDIR", "open", path);
+        if (writable || creating || flags & O_TRUNC) throw nodeStyleError("EISDIR", "open", path);
+      } else if (flags & O_DIRECTORY) throw nodeStyleError("ENOTDIR", "open", path);
       if (node instanceof FileNode && flags & O_TRUNC) this.#truncate(node, 0, "open");
     }
     const fd = this.#nextFd();
@@ -537,11 +532,11 @@ export class MemoryFs implements FsBackend {
 
   readv(fd: number, buffers: Uint8Array[], position: number | null): number {
     const d = this.#description(fd, "read");
-    if (!d.readable) throw fsError("EBADF", "read");
-    if (d.node instanceof DirNode) throw fsError("EISDIR", "read");
+    if (!d.readable) throw nodeStyleError("EBADF", "read");
+    if (d.node instanceof DirNode) throw nodeStyleError("EISDIR", "read");
     const file = d.node as FileNode;
     let at = position ?? d.position;
-    if (!Number.isSafeInteger(at) || at < 0) throw fsError("EINVAL", "read");
+    if (!Number.isSafeInteger(at) || at < 0) throw nodeStyleError("EINVAL", "read");
     const start = at;
     for (const buffer of buffers) {
       const n = Math.max(0, Math.min(buffer.byteLength, file.length - at));
@@ -557,11 +552,11 @@ export class MemoryFs implements FsBackend {
 
   writev(fd: number, buffers: Uint8Array[], position: number | null): number {
     const d = this.#description(fd, "write");
-    if (!d.writable) throw fsError("EBADF", "write");
+    if (!d.writable) throw nodeStyleError("EBADF", "write");
     const file = d.node as FileNode;
     // As on Linux, O_APPEND writes at the end even when a position is given.
     let at = d.append ? file.length : position ?? d.position;
-    if (!Number.isSafeInteger(at) || at < 0) throw fsError("EINVAL", "write");
+    if (!Number.isSafeInteger(at) || at < 0) throw nodeStyleError("EINVAL", "write");
     let total = 0;
     for (const b of buffers) total += b.byteLength;
     if (total === 0) return 0;
@@ -579,13 +574,13 @@ export class MemoryFs implements FsBackend {
 
   ftruncate(fd: number, length: number): void {
     const d = this.#description(fd, "ftruncate");
-    if (!d.writable || !(d.node instanceof FileNode)) throw fsError("EINVAL", "ftruncate");
-    if (!Number.isSafeInteger(length) || length < 0) throw fsError("EINVAL", "ftruncate");
+    if (!d.writable || !(d.node instanceof FileNode)) throw nodeStyleError("EINVAL", "ftruncate");
+    if (!Number.isSafeInteger(length) || length < 0) throw nodeStyleError("EINVAL", "ftruncate");
     this.#truncate(d.node, length, "ftruncate");
   }
 
   #truncate(file: FileNode, length: number, syscall: string): void {
-    if (length > MAX_FILE_SIZE) throw fsError("EFBIG", syscall);
+    if (length > MAX_FILE_SIZE) throw nodeStyleError("EFBIG", syscall);
     if (length < file.data.length) file.data.fill(0, length);
     // Growing leaves a sparse tail: no memory until something is written there.
     file.length = length;
@@ -627,20 +622,20 @@ export class MemoryFs implements FsBackend {
 
   rmdir(path: string): void {
     const parent = this.#parent(path, "rmdir");
-    if (parent.name === ".") throw fsError(parent.dir === this.#root && path.replaceAll("/", "") === "" ? "EBUSY" : "EINVAL", "rmdir", path);
-    if (parent.name === "..") throw fsError("ENOTEMPTY", "rmdir", path);
+    if (parent.name === ".") throw nodeStyleError(parent.dir === this.#root && path.replaceAll("/", "") === "" ? "EBUSY" : "EINVAL", "rmdir", path);
+    if (parent.name === "..") throw nodeStyleError("ENOTEMPTY", "rmdir", path);
     const node = this.#entry(parent, "rmdir", path);
-    if (!(node instanceof DirNode)) throw fsError("ENOTDIR", "rmdir", path);
-    if (node.entries.size > 0) throw fsError("ENOTEMPTY", "rmdir", path);
+    if (!(node instanceof DirNode)) throw nodeStyleError("ENOTDIR", "rmdir", path);
+    if (node.entries.size > 0) throw nodeStyleError("ENOTEMPTY", "rmdir", path);
     this.#unlink(parent.dir, parent.name, node);
   }
 
   unlink(path: string): void {
     const parent = this.#parent(path, "unlink");
-    if (parent.name === "." || parent.name === "..") throw fsError("EISDIR", "unlink", path);
+    if (parent.name === "." || parent.name === "..") throw nodeStyleError("EISDIR", "unlink", path);
     const node = this.#entry(parent, "unlink", path);
-    if (node instanceof DirNode) throw fsError("EISDIR", "unlink", path);
-    if (parent.slash) throw fsError("ENOTDIR", "unlink", path);
+    if (node instanceof DirNode) throw nodeStyleError("EISDIR", "unlink", path);
+    if (parent.slash) throw nodeStyleError("ENOTDIR", "unlink", path);
     this.#unlink(parent.dir, parent.name, node);
   }
 
@@ -648,25 +643,25 @@ export class MemoryFs implements FsBackend {
     const source = this.#parent(from, "rename");
     const target = this.#parent(to, "rename");
     const dots = (name: string): boolean => name === "." || name === "..";
-    if (dots(source.name) || dots(target.name)) throw fsError("EBUSY", "rename", from);
+    if (dots(source.name) || dots(target.name)) throw nodeStyleError("EBUSY", "rename", from);
     const node = this.#entry(source, "rename", from);
     const isDir = node instanceof DirNode;
-    if (!isDir && (source.slash || target.slash)) throw fsError("ENOTDIR", "rename", from);
+    if (!isDir && (source.slash || target.slash)) throw nodeStyleError("ENOTDIR", "rename", from);
     const replaced = target.dir.entries.get(target.name);
     if (replaced === node) return;
     if (isDir) {
       // Not into itself or anything below it.
       for (let at = target.dir; ; at = at.parent) {
-        if (at === node) throw fsError("EINVAL", "rename", from);
+        if (at === node) throw nodeStyleError("EINVAL", "rename", from);
         if (at === this.#root) break;
       }
     }
     if (replaced !== undefined) {
-      if (isDir && !(replaced instanceof DirNode)) throw fsError("ENOTDIR", "rename", from);
-      if (!isDir && replaced instanceof DirNode) throw fsError("EISDIR", "rename", from);
-      if (replaced instanceof DirNode && replaced.entries.size > 0) throw fsError("ENOTEMPTY", "rename", from);
+      if (isDir && !(replaced instanceof DirNode)) throw nodeStyleError("ENOTDIR", "rename", from);
+      if (!isDir && replaced instanceof DirNode) throw nodeStyleError("EISDIR", "rename", from);
+      if (replaced instanceof DirNode && replaced.entries.size > 0) throw nodeStyleError("ENOTEMPTY", "rename", from);
     }
-    if (target.dir.nlink === 0) throw fsError("ENOENT", "rename", to);
+    if (target.dir.nlink === 0) throw nodeStyleError("ENOENT", "rename", to);
     this.#charge(Buffer.byteLength(target.name), "rename");
     if (replaced !== undefined) this.#unlink(target.dir, target.name, replaced);
     source.dir.entries.delete(source.name);
@@ -685,17 +680,17 @@ export class MemoryFs implements FsBackend {
 
   link(existing: string, created: string): void {
     const node = this.#existing(existing, false, "link");
-    if (node instanceof DirNode) throw fsError("EPERM", "link", existing);
+    if (node instanceof DirNode) throw nodeStyleError("EPERM", "link", existing);
     const { dir, name, slash } = this.#vacant(created, "link");
-    if (slash) throw fsError("ENOENT", "link", created);
+    if (slash) throw nodeStyleError("ENOENT", "link", created);
     this.#link(dir, name, node);
     node.ctimeNs = this.#now();
   }
 
   symlink(target: string, path: string): void {
     const { dir, name, slash } = this.#vacant(path, "symlink");
-    if (slash) throw fsError("ENOENT", "symlink", path);
-    if (target.length === 0) throw fsError("ENOENT", "symlink", path);
+    if (slash) throw nodeStyleError("ENOENT", "symlink", path);
+    if (target.length === 0) throw nodeStyleError("ENOENT", "symlink", path);
     this.#link(dir, name, this.#newLink(Buffer.from(target)));
   }
 
@@ -703,7 +698,7 @@ export class MemoryFs implements FsBackend {
 
   #description(fd: number, syscall: string): Description {
     const d = this.#fds.get(fd);
-    if (d === undefined) throw fsError("EBADF", syscall);
+    if (d === undefined) throw nodeStyleError("EBADF", syscall);
     return d;
   }
 
@@ -735,7 +730,7 @@ function pathOf(dir: DirNode): string {
 }
 
 function nanoseconds(seconds: number): bigint {
-  if (!Number.isFinite(seconds)) throw fsError("EINVAL", "utime");
+  if (!Number.isFinite(seconds)) throw nodeStyleError("EINVAL", "utime");
   const whole = Math.floor(seconds);
   return BigInt(whole) * 1_000_000_000n + BigInt(Math.round((seconds - whole) * 1e9));
 }
