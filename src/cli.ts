@@ -16,6 +16,7 @@ Options:
   --env NAME=VALUE   Set a variable in the guest's environment. Repeatable.
   --env NAME         Pass the host's NAME through, if it is set.
   --trace            Log every WASI call to stderr.
+  --trace=json       The same, one JSON object per call (arguments, results, errno), for diffing.
   --                 End of options.
   -h, --help         Show this help.
   -V, --version      Show the version.
@@ -35,7 +36,7 @@ export interface ParsedArgs {
   args: string[];
   env: Record<string, string>;
   preopens: Record<string, PreopenOptions>;
-  trace: boolean;
+  trace: boolean | "json";
 }
 
 export type Parsed = ParsedArgs | { help: true } | { version: true };
@@ -57,7 +58,7 @@ function splitDir(spec: string): [guest: string, options: PreopenOptions] {
 export function parseArgs(argv: readonly string[], hostEnv: NodeJS.ProcessEnv = process.env): Parsed {
   const env: Record<string, string> = {};
   const preopens: Record<string, PreopenOptions> = {};
-  let trace = false;
+  let trace: boolean | "json" = false;
   let i = 0;
   const value = (flag: string, inline: string | undefined): string => {
     if (inline !== undefined) return inline;
@@ -100,7 +101,8 @@ export function parseArgs(argv: readonly string[], hostEnv: NodeJS.ProcessEnv = 
         break;
       }
       case "--trace":
-        trace = true;
+        if (inline !== undefined && inline !== "json") throw new UsageError(`--trace=${inline}: the only format is json`);
+        trace = inline === "json" ? "json" : true;
         break;
       default:
         throw new UsageError(`unknown option ${flag} (see run-wasi --help)`);

@@ -24,7 +24,7 @@ import { pathSyscalls } from "./syscalls/path.js";
 import { pollSyscalls } from "./syscalls/poll.js";
 import { procSyscalls } from "./syscalls/proc.js";
 import { sockSyscalls } from "./syscalls/sock.js";
-import { Tracer, type TraceOption } from "./trace.js";
+import { tracerFor, type CallTracer, type TraceSetting } from "./trace-json.js";
 
 export interface PreopenOptions {
   /** The host directory. */
@@ -47,8 +47,11 @@ export interface WASIOptions {
   stdin?: StdinOption;
   stdout?: StdoutOption;
   stderr?: StdoutOption;
-  /** Log every import call (to stderr, or to a function taking each line). */
-  trace?: TraceOption;
+  /**
+   * Log every import call: `true` (text lines to stderr), a function taking each text line,
+   * "json" (one JSON object per call, to stderr), or `{ format: "text" | "json", output }`.
+   */
+  trace?: TraceSetting;
   /** Apply the Windows path rules on any host, for tests (on Windows they are always on). */
   windowsPaths?: boolean;
   /** Replace node:fs (fault injection, other file systems). */
@@ -152,6 +155,8 @@ export class WASI {
     }
     this.#returnOnExit = options.returnOnExit ?? true;
 
+    // Checked before any preopen is opened, as every option that can be refused.
+    const tracers = [tracerFor(options.trace, this.#memory, preview1), tracerFor(options.trace, this.#memory, unstable)];
     const backend = options.fs ?? nodeBackend;
     const preopens = Object.entries(validatePreopens(options.preopens, backend));
     this.#fds = new FdTable(validateMaxOpenFiles(options.maxOpenFiles, preopens.length));
@@ -198,9 +203,8 @@ export class WASI {
 
     unreleased.register(this, this.#resources, this);
 
-    const tracer = options.trace ? new Tracer(options.trace, this.#memory) : undefined;
-    this.wasiImport = this.#buildImports(ctx, preview1, tracer);
-    this.#unstableImport = this.#buildImports(ctx, unstable, tracer);
+    this.wasiImport = this.#buildImports(ctx, preview1, tracers[0]);
+    this.#unstableImport = this.#buildImports(ctx, unstable, tracers[1]);
   }
 
   /** The import object for the configured version (both module names are present, so either kind of module links). */
@@ -294,7 +298,7 @@ export class WASI {
     return code;
   }
 
-  #buildImports(ctx: Context, abi: Abi, tracer: Tracer | undefined): Record<ImportName, (...args: never[]) => number> {
+  #buildImports(ctx: Context, abi: Abi, tracer: CallTracer | undefined): Record<ImportName, (...args: never[]) => number> {
     const impls: Syscalls = {
       ...argsEnvSyscalls(ctx),
       ...clockRandomSyscalls(ctx),
@@ -316,7 +320,7 @@ export class WASI {
    * memory views, run, and turn anything thrown into an errno. Only proc_exit's sentinel leaves.
    * It takes a fixed nine arguments (path_open's count) so that a call allocates nothing.
    */
-  #wrap(name: ImportName, impl: Impl, resolver: Resolver, tracer: Tracer | undefined): (...args: never[]) => number {
+  #wrap(name: ImportName, impl: Impl, resolver: Resolver, tracer: CallTracer | undefined): (...args: never[]) => number {
     const params = signatures[name].params;
     if (params.length > MAX_PARAMS) throw new Error(`${name}: more than ${MAX_PARAMS} parameters`);
     const [d0, d1, d2, d3, d4, d5, d6, d7, d8] = Array.from({ length: MAX_PARAMS }, (_, i) =>
