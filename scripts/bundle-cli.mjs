@@ -28,7 +28,9 @@ try {
     JSON.stringify({
       extends: path.join(repo, "tsconfig.json"),
       compilerOptions: { rootDir: "src", outDir: "out", declaration: false, sourceMap: false },
-      include: ["src"],
+      // The CLI and what it imports, no more (the API's run() is an ES module: it finds its worker by import.meta).
+      files: ["src/cli.ts"],
+      include: [],
     }),
   );
   execFileSync(process.execPath, [path.join(repo, "node_modules", "typescript", "bin", "tsc"), "-p", path.join(work, "tsconfig.json")], { stdio: "inherit" });

@@ -8,3 +8,4 @@ export { nodeBackend } from "./fs/node.js";
 export type { StdinOption, StdoutOption } from "./stdio.js";
 export type { TraceOption } from "./trace.js";
 export { MemoryFs, type MemoryFsOptions, type MemoryTree, type MemoryEntry } from "./fs/memory.js";
+export { run, type RunOptions, type RunResult } from "./run.js";
