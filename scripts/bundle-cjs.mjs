@@ -21,11 +21,20 @@ try {
   // The same sources and compiler options, in a package scope that makes them CommonJS.
   fs.cpSync(path.join(repo, "src"), path.join(work, "src"), { recursive: true });
   fs.writeFileSync(path.join(work, "src", "package.json"), '{ "type": "commonjs" }\n');
-  const cli = path.join(work, "src", "cli.ts");
-  const source = fs.readFileSync(cli, "utf8");
-  // The CLI finds package.json from its own file; in the bundle that is dist/run-wasi.cjs, beside cli.js.
-  if (!source.includes("createRequire(import.meta.url)")) throw new Error("bundle-cjs: src/cli.ts no longer reads package.json through createRequire(import.meta.url)");
-  fs.writeFileSync(cli, source.replace("createRequire(import.meta.url)", "createRequire(__filename)"));
+  // import.meta, which CommonJS lacks, as CommonJS says it: this module's URL is the bundle's own
+  // (dist/run-wasi.cjs), beside which the CLI finds ../package.json and run() its worker, the ES
+  // module dist/run-worker.js.
+  for (const file of fs.readdirSync(path.join(work, "src"), { recursive: true })) {
+    if (!String(file).endsWith(".ts")) continue;
+    const at = path.join(work, "src", String(file));
+    const source = fs.readFileSync(at, "utf8");
+    if (!source.includes("import.meta")) continue;
+    const rewritten = source
+      .replaceAll("import.meta.url", 'require("node:url").pathToFileURL(__filename).href')
+      .replaceAll("import.meta.resolve(", "require.resolve(");
+    if (rewritten.includes("import.meta")) throw new Error(`bundle-cjs: ${file} uses import.meta in a way the CommonJS build cannot say`);
+    fs.writeFileSync(at, rewritten);
+  }
   fs.symlinkSync(path.join(repo, "node_modules"), path.join(work, "node_modules"), "dir");
   fs.writeFileSync(
     path.join(work, "tsconfig.json"),

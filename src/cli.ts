@@ -22,8 +22,8 @@ const HOST_FRAMES = 10;
 type CliWasiOptions = WASIOptions & { tcpListen?: readonly string[] };
 
 function version(): string {
-  const require = createRequire(import.meta.url);
-  return (require("../package.json") as { version: string }).version;
+  const requireHere = createRequire(import.meta.url);
+  return (requireHere("../package.json") as { version: string }).version;
 }
 
 /** A line of the CLI's own on stderr (never throws: stderr may be a closed pipe). */

@@ -1,4 +1,5 @@
 // The one place where a host error becomes a WASI errno. Nothing else maps errors.
+import { constants as osConstants } from "node:os";
 import { Errno } from "./abi/constants.js";
 
 /**
@@ -160,3 +161,11 @@ export function errnoOf(error: unknown): Errno {
 export const fail = (errno: Errno): never => {
   throw new WasiError(errno);
 };
+
+/** An error as node:fs throws it (`code`, negative `errno`, `syscall`, `path`): for backends that are not node:fs. */
+export function nodeStyleError(code: string, syscall: string, path?: string | Buffer): Error {
+  const where = path === undefined ? "" : ` '${path.toString()}'`;
+  const errno = (osConstants.errno as Record<string, number>)[code] ?? 0;
+  const fields = { code, errno: -errno, syscall, ...(path === undefined ? {} : { path: path.toString() }) };
+  return Object.assign(new Error(`${code}: ${code.toLowerCase()}, ${syscall}${where}`), fields);
+}

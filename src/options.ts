@@ -85,7 +85,8 @@ export function validatePreopens(preopens: unknown, backend: FsBackend): Record<
       throw invalidArgType(`options.preopens[${JSON.stringify(guest)}] must be a host directory path or { path, readonly }, not ${describe(value)}`);
     }
     const { path: hostPath, readonly } = options as PreopenOptions;
-    const host = path.resolve(hostPath);
+    // A virtual backend's paths are its own, POSIX ones: never the host's, never its cwd.
+    const host = backend.virtual === true ? path.posix.resolve("/", hostPath) : path.resolve(hostPath);
     let isDir: boolean;
     try {
       isDir = backend.stat(host).isDirectory();
@@ -93,7 +94,8 @@ export function validatePreopens(preopens: unknown, backend: FsBackend): Record<
       throw preopenError(guest, `cannot open host directory ${host}`, error);
     }
     if (!isDir) throw preopenError(guest, `${host} is not a directory`, { code: "ENOTDIR" });
-    out[guest] = { path: fs.realpathSync.native(host), readonly: readonly === true };
+    const real = backend.virtual === true ? backend.realpath(host) : fs.realpathSync.native(host);
+    out[guest] = { path: real, readonly: readonly === true };
   }
   return out;
 }

@@ -6,6 +6,7 @@ import { alreadyStarted, invalidArgType } from "./api-errors.js";
 import { EmbedderError, errnoOf, ProcExit, WasiError } from "./errors.js";
 import { FdTable } from "./fds.js";
 import type { FsBackend } from "./fs/backend.js";
+import { clockAndRandom, type DeterministicOption } from "./deterministic.js";
 import { DirHandle } from "./fs/dir.js";
 import { ListingStreams } from "./fs/listing.js";
 import { nodeBackend } from "./fs/node.js";
@@ -37,7 +38,7 @@ import { pathSyscalls } from "./syscalls/path.js";
 import { pollSyscalls } from "./syscalls/poll.js";
 import { procSyscalls } from "./syscalls/proc.js";
 import { sockSyscalls } from "./syscalls/sock.js";
-import { Tracer, type TraceOption } from "./trace.js";
+import { tracerFor, type CallTracer, type TraceSetting } from "./trace-json.js";
 
 export interface PreopenOptions {
   /** The host directory. */
@@ -63,8 +64,11 @@ export interface WASIOptions {
   stdin?: StdinOption;
   stdout?: StdoutOption;
   stderr?: StdoutOption;
-  /** Log every import call (to stderr, or to a function taking each line). */
-  trace?: TraceOption;
+  /**
+   * Log every import call: `true` (text lines to stderr), a function taking each text line,
+   * "json" (one JSON object per call, to stderr), or `{ format: "text" | "json", output }`.
+   */
+  trace?: TraceSetting;
   /** Apply the Windows path rules on any host, for tests (on Windows they are always on). */
   windowsPaths?: boolean;
   /** Replace node:fs (fault injection, other file systems). */
@@ -76,6 +80,11 @@ export interface WASIOptions {
   maxOpenFiles?: number;
   /** "HOST:PORT" each: TCP listeners opened now and handed to the guest after the preopens, in order (wasmtime's -S tcplisten). */
   tcpListen?: readonly string[];
+  /**
+   * Clocks follow a virtual clock (advanced by the guest's sleeps and polls) and random_get a
+   * seeded generator: `true` (seed 0) or `{ seed, clock }`.
+   */
+  deterministic?: DeterministicOption;
 }
 
 type ImportObject = Record<string, Record<string, (...args: never[]) => unknown>>;
@@ -176,6 +185,8 @@ export class WASI {
     this.#version = versionOf(options.version);
     this.#returnOnExit = returnOnExitOf(options.returnOnExit);
 
+    // Checked before any preopen is opened, as every option that can be refused.
+    const tracers = [tracerFor(options.trace, this.#memory, preview1), tracerFor(options.trace, this.#memory, unstable)];
     const backend = options.fs ?? nodeBackend;
     this.#preopens = validatePreopens(options.preopens, backend);
     this.#fds = new FdTable(maxOpenFilesOf(options.maxOpenFiles, Object.keys(this.#preopens).length));
@@ -192,6 +203,7 @@ export class WASI {
       host,
       listings: new ListingStreams(),
       io: this.#io,
+      ...clockAndRandom(options.deterministic),
     };
     this.#stdio = [checkStdioFd(options.stdin, "stdin"), checkStdioFd(options.stdout, "stdout"), checkStdioFd(options.stderr, "stderr")];
     this.#resources = { fds: this.#fds, resolver: this.#ctx.resolver, io: this.#io };
@@ -211,9 +223,8 @@ export class WASI {
       [kStarted]: { get: () => this.#started, set: (value: unknown) => this.#setStarted(value), enumerable: true, configurable: true },
     });
 
-    const tracer = options.trace ? new Tracer(options.trace, this.#memory) : undefined;
-    this.wasiImport = this.#buildImports(this.#ctx, preview1, tracer);
-    this.#unstableImport = this.#buildImports(this.#ctx, unstable, tracer);
+    this.wasiImport = this.#buildImports(this.#ctx, preview1, tracers[0]);
+    this.#unstableImport = this.#buildImports(this.#ctx, unstable, tracers[1]);
   }
 
   /** The import object for the configured version (both module names are present, so either kind of module links). */
@@ -360,7 +371,7 @@ export class WASI {
     throw this.#failure.thrown;
   }
 
-  #buildImports(ctx: Context, abi: Abi, tracer: Tracer | undefined): Record<ImportName, (...args: never[]) => number> {
+  #buildImports(ctx: Context, abi: Abi, tracer: CallTracer | undefined): Record<ImportName, (...args: never[]) => number> {
     // Every import, each typed by its signature: one missing or mistyped does not compile.
     const impls: AllSyscalls = {
       ...argsEnvSyscalls(ctx),
@@ -383,7 +394,7 @@ export class WASI {
    * memory views, run, and turn anything thrown into an errno. Only proc_exit's sentinel leaves.
    * It takes a fixed nine arguments (path_open's count) so that a call allocates nothing.
    */
-  #wrap(name: ImportName, impl: Impl, resolver: Resolver, tracer: Tracer | undefined): (...args: never[]) => number {
+  #wrap(name: ImportName, impl: Impl, resolver: Resolver, tracer: CallTracer | undefined): (...args: never[]) => number {
     const params = signatures[name].params;
     if (params.length > MAX_PARAMS) throw new Error(`${name}: more than ${MAX_PARAMS} parameters`);
     const [d0, d1, d2, d3, d4, d5, d6, d7, d8] = Array.from({ length: MAX_PARAMS }, (_, i) =>

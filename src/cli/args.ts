@@ -19,6 +19,7 @@ Options:
   --invoke NAME      Call the exported function NAME (after _initialize, if exported) with the
                      arguments after the module, and print its results, one per line.
   --trace            Log every WASI call to stderr.
+  --trace=json       The same, one JSON object per call (arguments, results, errno), for diffing.
   -S KEY[=VAL,...]   wasmtime's WASI options: inherit-env, tcplisten=HOST:PORT (repeatable),
                      inherit-stdin/-stdout/-stderr=n, preview0=n. \`-S help\` lists them all.
   -W, -O, -C, -D, -R KEY[=VAL,...]
@@ -45,7 +46,7 @@ export interface RunOptions {
   argv: string[];
   env: Record<string, string>;
   preopens: Record<string, PreopenOptions>;
-  trace: boolean;
+  trace: boolean | "json";
   invoke: string | undefined;
   tcpListen: string[];
   maxBacktrace: number;
@@ -121,7 +122,7 @@ export function parseArgs(argv: readonly string[], hostEnv: NodeJS.ProcessEnv = 
   const envSpecs: string[] = [];
   const preopens: Record<string, PreopenOptions> = {};
   const settings: GroupSettings = { tcpListen: [] };
-  let trace = false;
+  let trace: boolean | "json" = false;
   let invoke: string | undefined;
   let argv0: string | undefined;
 
@@ -175,8 +176,9 @@ export function parseArgs(argv: readonly string[], hostEnv: NodeJS.ProcessEnv = 
         break;
       }
       case "--trace":
-        noValue();
-        trace = true;
+        // --trace (text lines) or --trace=json (one JSON object per call); nothing else.
+        if (inline !== undefined && inline !== "json") throw new UsageError(`--trace takes no value but json (--trace=json), not ${JSON.stringify(inline)}`);
+        trace = inline === "json" ? "json" : true;
         break;
       case "--invoke":
         invoke = value();

@@ -7,7 +7,7 @@
 import type { BigIntStats } from "node:fs";
 import { Clockid, Errno, FSTFLAGS_ALL, Fstflags } from "../abi/constants.js";
 import type { FilestatValue } from "../abi/layouts.js";
-import { now } from "../clock.js";
+import type { Clock } from "../clock.js";
 import { fail } from "../errors.js";
 import { filestatOf } from "./stat.js";
 
@@ -57,11 +57,11 @@ export function seconds(ns: bigint): number {
 }
 
 /** Turns fst_flags and the two timestamps into "leave" (null) or a time in ns. */
-export function timesFromFlags(atim: bigint, mtim: bigint, flags: number): [bigint | null, bigint | null] {
+export function timesFromFlags(atim: bigint, mtim: bigint, flags: number, clock: Clock): [bigint | null, bigint | null] {
   if (flags & ~FSTFLAGS_ALL) fail(Errno.INVAL);
   if (flags & Fstflags.ATIM && flags & Fstflags.ATIM_NOW) fail(Errno.INVAL);
   if (flags & Fstflags.MTIM && flags & Fstflags.MTIM_NOW) fail(Errno.INVAL);
-  const nowNs = flags & (Fstflags.ATIM_NOW | Fstflags.MTIM_NOW) ? now(Clockid.REALTIME)! : 0n;
+  const nowNs = flags & (Fstflags.ATIM_NOW | Fstflags.MTIM_NOW) ? clock.now(Clockid.REALTIME)! : 0n;
   const a = flags & Fstflags.ATIM ? atim : flags & Fstflags.ATIM_NOW ? nowNs : null;
   const m = flags & Fstflags.MTIM ? mtim : flags & Fstflags.MTIM_NOW ? nowNs : null;
   return [a, m];

@@ -12,6 +12,8 @@ import type { TimesOverlay } from "../fs/times.js";
 import type { HostCapabilities } from "../fs/host.js";
 import type { ListingStreams } from "../fs/listing.js";
 import type { IoThread } from "../io/thread.js";
+import type { Clock } from "../clock.js";
+import type { RandomSource } from "../random.js";
 
 export interface Context {
   readonly memory: GuestMemory;
@@ -26,6 +28,10 @@ export interface Context {
   readonly listings: ListingStreams;
   /** The instance's I/O thread (sockets, watched stdin), started on first use. */
   readonly io: IoThread;
+  /** The clocks the guest reads and waits on (the host's, or virtual). */
+  readonly clock: Clock;
+  /** Where random_get's bytes come from. */
+  readonly random: RandomSource;
 }
 
 /** The parts of the ABI that differ between wasi_snapshot_preview1 and wasi_unstable. */

@@ -87,7 +87,7 @@ export function fdSyscalls(ctx: Context, abi: Abi) {
     },
 
     fd_filestat_set_times(fd: number, atim: bigint, mtim: bigint, flags: number) {
-      const [a, m] = timesFromFlags(atim, mtim, flags);
+      const [a, m] = timesFromFlags(atim, mtim, flags, ctx.clock);
       const { handle } = fds.get(fd, Rights.FD_FILESTAT_SET_TIMES);
       if (a !== null || m !== null) handle.setTimes(a, m);
     },

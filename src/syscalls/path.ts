@@ -217,7 +217,7 @@ export function pathSyscalls(ctx: Context, abi: Abi) {
 
     path_filestat_set_times(fd, flags, pathPtr, pathLen, atim, mtim, fstFlags) {
       if (flags & ~LOOKUPFLAGS_ALL) return Errno.INVAL;
-      const [a, m] = timesFromFlags(atim, mtim, fstFlags);
+      const [a, m] = timesFromFlags(atim, mtim, fstFlags, ctx.clock);
       const follow = (flags & Lookupflags.SYMLINK_FOLLOW) !== 0;
       const { dir, resolved: r } = lookup(fd, Rights.PATH_FILESTAT_SET_TIMES, pathPtr, pathLen, follow);
       existing(r);

@@ -2,17 +2,23 @@
 // memory and writes an event for each one ready; if none is, it sleeps (Atomics.wait) until the
 // earliest clock is due or the I/O thread rings its doorbell, then passes again. Host memory is
 // the same for one subscription or a million: nothing is kept per subscription between passes.
-import { Errno, Eventrwflags, Eventtype, Rights, Subclockflags } from "../abi/constants.js";
+import { Clockid, Errno, Eventrwflags, Eventtype, Rights, Subclockflags } from "../abi/constants.js";
 import { encodeEvent, event } from "../abi/layouts.js";
-import { now } from "../clock.js";
+import { hostClock, type Clock } from "../clock.js";
 import { errnoOf } from "../errors.js";
 import type { Readiness } from "../io/stream.js";
 import type { Abi, Context, Syscalls } from "./context.js";
 
 const NEVER = -1n;
 
+/** Nanoseconds on `clock`'s monotonic clock since this was called. */
+function monotonicSince(clock: Clock): () => bigint {
+  const start = clock.now(Clockid.MONOTONIC)!;
+  return () => clock.now(Clockid.MONOTONIC)! - start;
+}
+
 export function pollSyscalls(ctx: Context, abi: Abi) {
-  const { memory: mem, fds, io } = ctx;
+  const { memory: mem, fds, io, clock } = ctx;
   const { size, fields } = abi.subscription;
   return {
     poll_oneoff(inPtr: number, outPtr: number, count: number, neventsOut: number) {
@@ -20,7 +26,8 @@ export function pollSyscalls(ctx: Context, abi: Abi) {
       mem.check(neventsOut, 4);
       mem.check(inPtr, count * size);
       mem.check(outPtr, count * event.size);
-      const start = process.hrtime.bigint();
+      // Relative timeouts count from the call's start, on the instance's monotonic clock.
+      const elapsed = monotonicSince(clock);
 
       for (;;) {
         const seen = io.doorbell();
@@ -42,13 +49,12 @@ export function pollSyscalls(ctx: Context, abi: Abi) {
             const clockId = view.getUint32(at + fields.clock_id.offset, true);
             const timeout = view.getBigUint64(at + fields.timeout.offset, true);
             const absolute = (view.getUint16(at + fields.flags.offset, true) & Subclockflags.ABSTIME) !== 0;
-            const current = now(clockId);
+            const current = clock.now(clockId);
             if (current === undefined) {
               report(userdata, tag, Errno.INVAL);
               continue;
             }
-            // A relative timeout counts from the call's start, on the monotonic clock.
-            const left = absolute ? timeout - current : timeout - (process.hrtime.bigint() - start);
+            const left = absolute ? timeout - current : timeout - elapsed();
             if (left <= 0n) report(userdata, tag, Errno.SUCCESS);
             else if (sleepNs === NEVER || left < sleepNs) sleepNs = left;
           } else if (tag === Eventtype.FD_READ || tag === Eventtype.FD_WRITE) {
@@ -71,7 +77,9 @@ export function pollSyscalls(ctx: Context, abi: Abi) {
           mem.setU32(neventsOut, ready);
           return;
         }
-        io.waitForChange(seen, sleepNs === NEVER ? Infinity : Number(sleepNs) / 1e6);
+        // A virtual clock (deterministic runs) moves by the wait at once instead.
+        if (clock !== hostClock && sleepNs !== NEVER) clock.wait(sleepNs);
+        else io.waitForChange(seen, sleepNs === NEVER ? Infinity : Number(sleepNs) / 1e6);
       }
     },
   } satisfies Syscalls;

@@ -55,6 +55,9 @@ t.test('the own suite builds and every C test has its committed binary', async (
   }
 });
 
+/** The disk run's reports, for the in-memory run to be compared with. */
+let onDisk: Awaited<ReturnType<typeof runConformance>>['reports'] = [];
+
 t.test('the own suite passes under run-wasi', async (t) => {
   const warnings: string[] = [];
   const { reports } = await runConformance(
@@ -62,6 +65,7 @@ t.test('the own suite passes under run-wasi', async (t) => {
     { log: () => {}, warn: (line) => warnings.push(line) },
   );
   t.same(warnings.filter((w) => !w.startsWith('removed stale artifact')), [], 'no warnings about specs');
+  onDisk = reports;
   const specs = new Map<string, string | undefined>();
   for (const family of FAMILIES) {
     for (const test of discoverSuite(join(SUITE, family)).tests) {
@@ -120,4 +124,34 @@ t.test('the own suite passes under run-wasi', async (t) => {
     t.same(xfail, [...programsWithKnown].sort(), 'own.json marks xfail exactly the programs holding known failures');
     t.doesNotThrow(() => parseExpectations(expectationsFile, EXPECTATIONS), 'own.json is a valid expectations file for the executor');
   });
+});
+
+/** Each case's outcome in a program's output: "ok NAME" and "FAIL NAME: …" lines, by name. */
+function caseLines(stdout: string): Map<string, string> {
+  const lines = new Map<string, string>();
+  for (const line of stdout.split('\n')) {
+    const name = line.startsWith('ok ') ? line.slice(3) : line.startsWith('FAIL ') ? line.slice(5, line.indexOf(':')) : undefined;
+    if (name !== undefined) lines.set(name, line.startsWith('ok ') ? 'ok' : line);
+  }
+  return lines;
+}
+
+t.test('the own suite over the in-memory file system: case for case as on disk', async (t) => {
+  // Every preopen (each family's fs-tests.dir) is copied into a MemoryFs by the adapter; the guest
+  // never touches the disk.
+  const { reports } = await runConformance(
+    { ...defaultOptions(FAMILIES.map((f) => join(SUITE, f))), runtime: 'run-wasi-memory', jobs: availableParallelism(), timeoutMs: 60_000 },
+    { log: () => {}, warn: () => {} },
+  );
+  t.equal(reports.length, onDisk.length, `${reports.length} programs, as on disk`);
+  let cases = 0;
+  for (const disk of onDisk) {
+    const memory = reports.find((r) => r.id === disk.id);
+    const expected = caseLines(disk.runs[0]?.stdout ?? '');
+    const got = caseLines(memory?.runs[0]?.stdout ?? '');
+    cases += expected.size;
+    t.same(Object.fromEntries(got), Object.fromEntries(expected), `${disk.id}: ${expected.size} cases, each as on disk`);
+    t.equal(memory?.outcome, disk.outcome, `${disk.id}: ${disk.outcome} on disk and in memory`);
+  }
+  t.ok(cases >= 400, `${cases} cases compared`);
 });

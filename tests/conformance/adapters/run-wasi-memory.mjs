@@ -1,0 +1,69 @@
+// Runs a WASI preview1 module under run-wasi with every preopen copied into an in-memory file
+// system (MemoryFs), with the same command line as run-wasi's CLI (wasmtime's flag spelling):
+//
+//   node run-wasi-memory.mjs [--dir HOST[::GUEST]]... [--env NAME=VALUE]... [--] module.wasm [args...]
+//
+// Each host directory is copied into memory under its own absolute path (a directory inside
+// another preopened one is the same tree, as on disk), and the guest works on the copy: nothing
+// it does reaches the disk. The exit status is the guest's exit code; a trap exits with 134.
+// Needs the built dist/ (npm run build).
+
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { MemoryFs, WASI } from '../../../dist/index.js';
+
+function usage(message) {
+  process.stderr.write(`run-wasi-memory: ${message}\n`
+    + 'usage: run-wasi-memory.mjs [--dir HOST[::GUEST]]... [--env NAME=VALUE]... [--] module.wasm [args...]\n');
+  process.exit(2);
+}
+
+function parse(argv) {
+  const dirs = [];
+  const env = {};
+  let i = 0;
+  for (; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--') {
+      i++;
+      break;
+    }
+    if (!arg.startsWith('-')) break;
+    const value = () => (i + 1 < argv.length ? argv[++i] : usage(`${arg} needs a value`));
+    if (arg === '--dir') {
+      const spec = value();
+      const sep = spec.indexOf('::');
+      const [host, guest] = sep === -1 ? [spec, spec] : [spec.slice(0, sep), spec.slice(sep + 2)];
+      dirs.push({ host: resolve(host), guest });
+    } else if (arg === '--env') {
+      const spec = value();
+      const eq = spec.indexOf('=');
+      if (eq <= 0) usage(`--env expects NAME=VALUE, got ${JSON.stringify(spec)}`);
+      env[spec.slice(0, eq)] = spec.slice(eq + 1);
+    } else {
+      usage(`unknown option ${arg}`);
+    }
+  }
+  if (i >= argv.length) usage('no module given');
+  return { module: argv[i], args: argv.slice(i + 1), dirs, env };
+}
+
+const { module, args, dirs, env } = parse(process.argv.slice(2));
+const memory = new MemoryFs();
+const inside = (dir, outer) => dir === outer || dir.startsWith(`${outer}/`);
+for (const { host } of dirs) {
+  if (!dirs.some((other) => other.host !== host && inside(host, other.host))) memory.copyFromHost(host, host);
+}
+const preopens = Object.fromEntries(dirs.map(({ host, guest }) => [guest, host]));
+
+let code;
+try {
+  const wasi = new WASI({ version: 'preview1', args: [module, ...args], env, preopens, fs: memory });
+  const compiled = new WebAssembly.Module(readFileSync(module));
+  const instance = new WebAssembly.Instance(compiled, wasi.getImportObject());
+  code = wasi.start(instance);
+} catch (e) {
+  process.stderr.write(`run-wasi-memory: ${e instanceof Error ? e.message : String(e)}\n`);
+  code = e instanceof WebAssembly.RuntimeError ? 134 : 1;
+}
+process.exitCode = code;

@@ -1,0 +1,20 @@
+// The examples run as their README says: examples/hello.node.test.mjs under node:test, and
+// examples/hello.vitest.test.mjs under vitest, each against the built package (`run-wasi`).
+import { spawnSync } from "node:child_process";
+import t from "tap";
+import { repoRoot } from "../helpers/harness.js";
+
+const node = (args: string[]) => spawnSync(process.execPath, args, { cwd: repoRoot, encoding: "utf8", timeout: 120_000, env: { ...process.env, NODE_OPTIONS: "" } });
+
+t.test("the node:test example passes", async (t) => {
+  const r = node(["--test", "examples/hello.node.test.mjs"]);
+  t.equal(r.status, 0, r.stdout + r.stderr);
+  t.match(r.stdout, /^# pass 2$/m);
+  t.match(r.stdout, /^# fail 0$/m);
+});
+
+t.test("the vitest example passes", async (t) => {
+  const r = node(["node_modules/vitest/vitest.mjs", "run", "--dir", "examples", "hello.vitest"]);
+  t.equal(r.status, 0, r.stdout + r.stderr);
+  t.match(r.stdout, /Tests\s+2 passed \(2\)/);
+});
