@@ -548,6 +548,24 @@ const generators: Record<string, [weight: number, gen: Gen]> = {
 
 const table = Object.entries(generators).map(([name, [w]]) => [w, name] as const);
 
+type Step = (b: Builder) => [string, (number | bigint)[]];
+
+/**
+ * A scripted scenario's helpers: `step` wraps each call, and `text` lays a path out through the
+ * builder of the call being made (each step gets its own).
+ */
+function scripted(first: Builder): { text: (s: string) => [number, number]; step: (f: Step) => Step } {
+  let current = first;
+  const text = (s: string): [number, number] => current.pathArg([...enc.encode(s)], false);
+  const step =
+    (f: Step): Step =>
+    (b) => {
+      current = b;
+      return f(b);
+    };
+  return { text, step };
+}
+
 /**
  * A scenario a call at a time would rarely hit: the guest holds a directory open (with a partly
  * read listing), renames it (or its parent) away, plants a symlink where it was, and goes on using
@@ -562,14 +580,7 @@ function heldDirectory(b: Builder): ((b: Builder) => [string, (number | bigint)[
   const inner = r.pick(["c-file.txt", "c-dir", "o-secret.txt", "file", "n1", "passwd"]);
   const target = r.weighted<string>([[40, nested ? "../.." : ".."], [10, "../c-dir"], [10, "../../outside"], [10, away], [10, "up"], [10, `${"../".repeat(12)}etc`], [10, "../.."]]);
   const dirRights = (1n << 14n) | (1n << 13n) | (1n << 18n) | (1n << 21n) | (1n << 9n) | (1n << 10n);
-  const text = (s: string): [number, number] => current.pathArg([...enc.encode(s)], false);
-  let current = b;
-  const step =
-    (f: (b: Builder) => [string, (number | bigint)[]]) =>
-    (b: Builder): [string, (number | bigint)[]] => {
-      current = b;
-      return f(b);
-    };
+  const { text, step } = scripted(b);
   return [
     step((b) => ["path_create_directory", [3, ...text(dir)]]),
     step((b) => ["path_create_directory", [3, ...text(`${dir}/n0`)]]),
@@ -599,14 +610,7 @@ function walkedDirectory(b: Builder): ((b: Builder) => [string, (number | bigint
   const away = `v${r.int(100_000)}`;
   const leaf = r.pick(["x", "n1", "missing"]);
   const target = r.weighted<string>([[30, `../scratch/${away}`], [15, "../c-updir/scratch/" + away], [15, "../c-dir"], [10, "../c-link"], [10, `../../canary/scratch/${away}`], [10, away], [10, "../c-abs"]]);
-  const text = (s: string): [number, number] => current.pathArg([...enc.encode(s)], false);
-  let current = b;
-  const step =
-    (f: (b: Builder) => [string, (number | bigint)[]]) =>
-    (b: Builder): [string, (number | bigint)[]] => {
-      current = b;
-      return f(b);
-    };
+  const { text, step } = scripted(b);
   const again = `${dir}/n0/${leaf}`;
   return [
     step(() => ["path_create_directory", [3, ...text(dir)]]),

@@ -53,3 +53,20 @@ export function runChild(body: string, options: SpawnOptions & { input?: string 
     child.on("close", (status, signal) => resolve({ status, signal, stdout, stderr })),
   );
 }
+
+/**
+ * Runs a child script in a Node with a heap of `heapMiB` (a host that would abort on a guest's
+ * input aborts there), `BOX` set to `dir`; asserts it was not killed and exited 0, and returns the
+ * last line it printed, parsed as JSON.
+ */
+export function smallHeapChild(t: { equal(a: unknown, b: unknown, message?: string): unknown }, body: string, dir: string, heapMiB = 128): Record<string, number | string | boolean> {
+  const r = spawnSync(process.execPath, [`--max-old-space-size=${heapMiB}`, ...childArgs(body)], {
+    cwd: repoRoot,
+    encoding: "utf8",
+    timeout: 120_000,
+    env: { ...process.env, BOX: dir },
+  });
+  t.equal(r.signal, null, "the child was not killed");
+  t.equal(r.status, 0, `the child exited cleanly (stderr: ${String(r.stderr).slice(-400)})`);
+  return JSON.parse(String(r.stdout).trim().split("\n").pop() || "{}") as Record<string, number | string | boolean>;
+}

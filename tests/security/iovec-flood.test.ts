@@ -1,12 +1,11 @@
 // Scatter/gather with millions of iovecs: host memory stays bounded whatever the count, and the
 // result is still right. Each guest runs in a child Node with a 128 MiB heap, where a JS object per
 // iovec (8M of them here) aborts the process ("Reached heap limit") before any I/O.
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import t, { type Test } from "tap";
-import { childArgs } from "../helpers/child.js";
-import { repoRoot, tempDir } from "../helpers/harness.js";
+import t from "tap";
+import { smallHeapChild } from "../helpers/child.js";
+import { tempDir } from "../helpers/harness.js";
 
 const COUNT = 1 << 23; // 8M iovecs: a 64 MiB array
 const IOVS = 1 << 20; // where the array starts
@@ -14,18 +13,7 @@ const DATA = 0; // 4 KiB of pattern the write iovecs point into, one byte each
 const TARGET = IOVS + COUNT * 8; // where the read iovecs point, one byte each
 const PAGES = (TARGET + COUNT) / 65536 + 1;
 
-/** Runs `body` in a child Node with a small heap; it prints one line of JSON. */
-function child(t: Test, body: string, dir: string): Record<string, number | string | boolean> {
-  const r = spawnSync(process.execPath, ["--max-old-space-size=128", ...childArgs(body)], {
-    cwd: repoRoot,
-    encoding: "utf8",
-    timeout: 120_000,
-    env: { ...process.env, BOX: dir },
-  });
-  t.equal(r.signal, null, "the child was not killed");
-  t.equal(r.status, 0, `the child exited cleanly (stderr: ${String(r.stderr).slice(-400)})`);
-  return JSON.parse(String(r.stdout).trim().split("\n").pop() || "{}");
-}
+const child = smallHeapChild;
 
 const SETUP = `
 const COUNT = ${COUNT}, IOVS = ${IOVS}, DATA = ${DATA}, TARGET = ${TARGET};

@@ -1,12 +1,11 @@
 // fd_readdir keeps host memory bounded whatever the directory holds and however many descriptors
 // read it: 20,000 entries with 200-byte names, started from 300 descriptors, in a child Node with a
 // 128 MiB heap (a whole listing kept per descriptor is about 5 MB each: the child aborts).
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import t from "tap";
-import { childArgs } from "../helpers/child.js";
-import { repoRoot, tempDir } from "../helpers/harness.js";
+import { smallHeapChild } from "../helpers/child.js";
+import { tempDir } from "../helpers/harness.js";
 
 const ENTRIES = 20_000;
 const DESCRIPTORS = 300;
@@ -51,15 +50,7 @@ for (;;) {
 global.gc?.();
 console.log(JSON.stringify({ names: names.size, calls, before, during, heap: process.memoryUsage().heapUsed }));
 `;
-  const r = spawnSync(process.execPath, ["--max-old-space-size=128", ...childArgs(body)], {
-    cwd: repoRoot,
-    encoding: "utf8",
-    timeout: 120_000,
-    env: { ...process.env, BOX: dir },
-  });
-  t.equal(r.signal, null, "the child was not killed");
-  t.equal(r.status, 0, `the child exited cleanly (stderr: ${String(r.stderr).slice(-400)})`);
-  const out = JSON.parse(String(r.stdout).trim().split("\n").pop() || "{}") as Record<string, number>;
+  const out = smallHeapChild(t, body, dir) as Record<string, number>;
   t.equal(out.names, ENTRIES + 2, "every entry listed exactly once, '.' and '..' included");
   t.ok(out.calls! > 1000, `over ${out.calls} calls`);
   t.ok(out.heap! < 64 * 2 ** 20, `heap in use afterwards: ${Math.round(out.heap! / 2 ** 20)} MiB`);

@@ -8,6 +8,7 @@
 // guest's exit code; a trap exits with 134 (128 + SIGABRT), as wasmtime does.
 
 import { readFile } from 'node:fs/promises';
+import { parseCommandLine } from './command-line.mjs';
 
 function usage(message) {
   process.stderr.write(`node-wasi: ${message}\n`
@@ -15,42 +16,8 @@ function usage(message) {
   process.exit(2);
 }
 
-function parse(argv) {
-  const preopens = {};
-  const env = {};
-  let i = 0;
-  for (; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === '--') {
-      i++;
-      break;
-    }
-    if (!arg.startsWith('-')) break;
-    const [flag, inline] = arg.includes('=') && arg.startsWith('--') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
-    const value = () => {
-      if (inline !== undefined) return inline;
-      if (i + 1 >= argv.length) usage(`${flag} needs a value`);
-      return argv[++i];
-    };
-    if (flag === '--dir') {
-      const spec = value();
-      const sep = spec.indexOf('::');
-      const [host, guest] = sep === -1 ? [spec, spec] : [spec.slice(0, sep), spec.slice(sep + 2)];
-      preopens[guest] = host;
-    } else if (flag === '--env') {
-      const spec = value();
-      const eq = spec.indexOf('=');
-      if (eq <= 0) usage(`--env expects NAME=VALUE, got ${JSON.stringify(spec)}`);
-      env[spec.slice(0, eq)] = spec.slice(eq + 1);
-    } else {
-      usage(`unknown option ${arg}`);
-    }
-  }
-  if (i >= argv.length) usage('no module given');
-  return { module: argv[i], args: argv.slice(i + 1), preopens, env };
-}
-
-const { module, args, preopens, env } = parse(process.argv.slice(2));
+const { module, args, dirs, env } = parseCommandLine(process.argv.slice(2), usage);
+const preopens = Object.fromEntries(dirs.map(({ host, guest }) => [guest, host]));
 
 // node:wasi prints an ExperimentalWarning on stderr, which would pollute the
 // guest's stderr: drop warnings before loading it.

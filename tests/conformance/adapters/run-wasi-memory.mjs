@@ -11,6 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { MemoryFs, WASI } from '../../../dist/index.js';
+import { parseCommandLine } from './command-line.mjs';
 
 function usage(message) {
   process.stderr.write(`run-wasi-memory: ${message}\n`
@@ -18,37 +19,9 @@ function usage(message) {
   process.exit(2);
 }
 
-function parse(argv) {
-  const dirs = [];
-  const env = {};
-  let i = 0;
-  for (; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === '--') {
-      i++;
-      break;
-    }
-    if (!arg.startsWith('-')) break;
-    const value = () => (i + 1 < argv.length ? argv[++i] : usage(`${arg} needs a value`));
-    if (arg === '--dir') {
-      const spec = value();
-      const sep = spec.indexOf('::');
-      const [host, guest] = sep === -1 ? [spec, spec] : [spec.slice(0, sep), spec.slice(sep + 2)];
-      dirs.push({ host: resolve(host), guest });
-    } else if (arg === '--env') {
-      const spec = value();
-      const eq = spec.indexOf('=');
-      if (eq <= 0) usage(`--env expects NAME=VALUE, got ${JSON.stringify(spec)}`);
-      env[spec.slice(0, eq)] = spec.slice(eq + 1);
-    } else {
-      usage(`unknown option ${arg}`);
-    }
-  }
-  if (i >= argv.length) usage('no module given');
-  return { module: argv[i], args: argv.slice(i + 1), dirs, env };
-}
-
-const { module, args, dirs, env } = parse(process.argv.slice(2));
+const line = parseCommandLine(process.argv.slice(2), usage);
+const { module, args, env } = line;
+const dirs = line.dirs.map(({ host, guest }) => ({ host: resolve(host), guest }));
 const memory = new MemoryFs();
 const inside = (dir, outer) => dir === outer || dir.startsWith(`${outer}/`);
 for (const { host } of dirs) {
