@@ -19,18 +19,30 @@ export const KEPT_DIRECTORIES_MAX = 1024;
 export interface Anchor {
   /** O_PATH descriptor of the directory. */
   readonly fd: number;
+  /** Where names below it are looked up: /proc/self/fd/N. */
+  readonly path: string;
   /** The origin it was reached from (Origin.anchorId). */
   readonly origin: number;
-  /** The components walked from the origin, joined by "/". */
-  readonly key: string;
-  /** What readlink of its descriptor must say for it to be used: the origin's real path + "/" + key. */
+  /** The kept directory it was reached through, or undefined below the origin itself. */
+  readonly parent: Anchor | undefined;
+  /** Its name in that directory. */
+  readonly name: string;
+  /** What readlink of its descriptor must say for it to be used: the origin's real path + "/" + the names. */
   readonly expected: Buffer;
+  /** The kept directories reached through it, by name. */
+  readonly children: Map<string, Anchor>;
   /** Used since the clock hand last passed it. */
   used: boolean;
 }
 
+/**
+ * Kept directories form one tree per origin: the walk finds the next directory by its name in the
+ * one it is in (a short key, whatever the depth), and a directory let go takes those below it along
+ * (they could no longer be reached).
+ */
 export class AnchorCache {
-  readonly #byOrigin = new Map<number, Map<string, Anchor>>();
+  /** Per origin, the kept directories right below it, by name. */
+  readonly #roots = new Map<number, Map<string, Anchor>>();
   /** Every kept anchor, in the order the clock hand visits them. */
   readonly #ring = new Set<Anchor>();
 
@@ -43,56 +55,75 @@ export class AnchorCache {
     private readonly capacity = KEPT_DIRECTORIES_MAX,
   ) {}
 
-  /** The anchors kept for one origin, for the walk to look its components up in. */
+  /** The directories kept right below `origin`, for the walk to start from. */
   of(origin: number): ReadonlyMap<string, Anchor> | undefined {
-    return this.#byOrigin.get(origin);
+    return this.#roots.get(origin);
   }
 
   get size(): number {
     return this.#ring.size;
   }
 
-  /** Keeps `anchor`; the cache owns its descriptor from now on. */
+  /** Whether `anchor` is still kept (not let go since it was taken). */
+  has(anchor: Anchor): boolean {
+    return this.#ring.has(anchor);
+  }
+
+  /** Keeps `anchor` (below its parent, or its origin); the cache owns its descriptor from now on. */
   put(anchor: Anchor): void {
-    let kept = this.#byOrigin.get(anchor.origin);
-    if (kept === undefined) this.#byOrigin.set(anchor.origin, (kept = new Map()));
-    const old = kept.get(anchor.key);
+    let siblings = anchor.parent?.children ?? this.#roots.get(anchor.origin);
+    if (siblings === undefined) this.#roots.set(anchor.origin, (siblings = new Map()));
+    const old = siblings.get(anchor.name);
     if (old !== undefined) this.drop(old);
-    else if (this.#ring.size >= this.capacity) this.#evictOne();
-    kept.set(anchor.key, anchor);
+    while (this.#ring.size >= this.capacity && this.#evictOne(anchor.parent)) {
+      // (each pass lets one go)
+    }
+    siblings.set(anchor.name, anchor);
     this.#ring.add(anchor);
   }
 
-  /** Lets go of one anchor (found stale). */
+  /** Lets go of one anchor (found stale, or evicted), and of those kept below it. */
   drop(anchor: Anchor): void {
     if (!this.#ring.delete(anchor)) return;
-    const kept = this.#byOrigin.get(anchor.origin);
-    kept?.delete(anchor.key);
-    if (kept?.size === 0) this.#byOrigin.delete(anchor.origin);
+    const siblings = anchor.parent?.children ?? this.#roots.get(anchor.origin);
+    if (siblings?.get(anchor.name) === anchor) siblings.delete(anchor.name);
+    if (anchor.parent === undefined && siblings?.size === 0) this.#roots.delete(anchor.origin);
     this.retire(anchor.fd);
+    for (const child of [...anchor.children.values()]) this.drop(child);
   }
 
   /** Lets go of every anchor reached from `origin` (which is being closed). */
   forgetOrigin(origin: number): void {
-    const kept = this.#byOrigin.get(origin);
-    if (kept === undefined) return;
-    for (const anchor of [...kept.values()]) this.drop(anchor);
+    const roots = this.#roots.get(origin);
+    if (roots === undefined) return;
+    for (const anchor of [...roots.values()]) this.drop(anchor);
   }
 
   clear(): void {
     for (const anchor of [...this.#ring]) this.drop(anchor);
   }
 
-  #evictOne(): void {
-    // Each anchor used since the hand last passed gets a second chance, at the back of the ring.
+  /**
+   * Lets one anchor go: the first the clock hand finds unused since it last passed (each used one
+   * gets a second chance at the back of the ring), never `keep` or its parents (the one being put
+   * goes below it). False if there is none to let go.
+   */
+  #evictOne(keep: Anchor | undefined): boolean {
+    const spared = new Set<Anchor>();
+    for (let a = keep; a !== undefined; a = a.parent) spared.add(a);
     for (const anchor of this.#ring) {
+      if (spared.has(anchor)) {
+        if (spared.size >= this.#ring.size) return false;
+        continue;
+      }
       if (!anchor.used) {
         this.drop(anchor);
-        return;
+        return true;
       }
       anchor.used = false;
       this.#ring.delete(anchor);
       this.#ring.add(anchor);
     }
+    return false;
   }
 }

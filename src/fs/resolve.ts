@@ -75,12 +75,12 @@ export interface Located {
 interface Frame {
   /** Component name ("" for the start directory). */
   readonly name: string;
-  /** The components from the start to here, joined by "/" ("" at the start): where anchors are filed. */
-  readonly key: string;
   /** The host path names in this directory are looked up below. */
   readonly path: string;
-  /** A kept directory not yet checked in this call: checked before the first lookup through it. */
-  unchecked: Anchor | undefined;
+  /** The kept directory this is (taken from the kept ones, or kept when opened), if it is one. */
+  readonly anchor: Anchor | undefined;
+  /** Taken from the kept ones and not yet checked in this call: checked before the first lookup through it. */
+  unchecked: boolean;
 }
 
 /** What one resolution asks for. */
@@ -297,7 +297,7 @@ class Walk {
     useKept: boolean,
   ) {
     this.#fs = env.fs;
-    this.#frames = [{ name: "", key: "", path: start, unchecked: undefined }];
+    this.#frames = [{ name: "", path: start, anchor: undefined, unchecked: false }];
     this.#kept = origin === undefined ? undefined : env.kept;
     // Only directories reached from this origin are kept under it: none yet means none to use.
     this.#keptHere = useKept && this.#kept !== undefined ? this.#kept.of(origin!.anchorId) : undefined;
@@ -310,13 +310,12 @@ class Walk {
   /** The host path to look names up below, in the directory on top; a kept one is checked first. */
   here(): string {
     const top = this.#top;
-    const anchor = top.unchecked;
-    if (anchor !== undefined) {
-      if (!this.#stillThere(anchor)) {
-        this.#kept!.drop(anchor);
+    if (top.unchecked) {
+      if (!this.#stillThere(top.anchor!)) {
+        this.#kept!.drop(top.anchor!);
         throw new StaleAnchor();
       }
-      top.unchecked = undefined;
+      top.unchecked = false;
     }
     return top.path;
   }
@@ -338,11 +337,12 @@ class Walk {
    */
   enter(name: string): true | BigIntStats | undefined {
     const parent = this.#top;
-    const key = parent.key === "" ? name : `${parent.key}/${name}`;
-    const kept = this.#keptHere?.get(key);
+    // The kept directories right below this one: a kept one's own, or the origin's.
+    const below = parent.anchor !== undefined ? parent.anchor.children : this.#frames.length === 1 ? this.#keptHere : undefined;
+    const kept = below?.get(name);
     if (kept !== undefined) {
       kept.used = true;
-      this.#push({ name, key, path: `${this.env.fdPaths}/${kept.fd}`, unchecked: kept });
+      this.#push({ name, path: kept.path, anchor: kept, unchecked: true });
       return true;
     }
     const host = `${this.here()}/${name}`;
@@ -356,7 +356,7 @@ class Walk {
       }
       if (st === undefined) throw new WasiError(Errno.NOENT);
       if (!st.isDirectory()) return st;
-      this.#push({ name, key, path: host, unchecked: undefined });
+      this.#push({ name, path: host, anchor: undefined, unchecked: false });
       return true;
     }
     if (++this.#opened > MAX_OPENED_PER_RESOLUTION) throw new WasiError(Errno.NAMETOOLONG);
@@ -368,23 +368,40 @@ class Walk {
       if (errno === Errno.LOOP || errno === Errno.NOTDIR) return undefined;
       throw new WasiError(errno);
     }
-    this.#keep(fd, key);
-    this.#push({ name, key, path: `${this.env.fdPaths}/${fd}`, unchecked: undefined });
+    this.#push({ name, path: `${this.env.fdPaths}/${fd}`, anchor: this.#keep(fd, name), unchecked: false });
     return true;
   }
 
-  /** Files a directory just opened with the kept ones (it owns the descriptor then), or holds it for this call. */
-  #keep(fd: number, key: string): void {
+  /**
+   * Files a directory just opened below the top frame with the kept ones (the cache owns its
+   * descriptor then) and returns its anchor; or, where it cannot be kept, holds it for this call.
+   */
+  #keep(fd: number, name: string): Anchor | undefined {
+    const parent = this.#top;
+    // Only below the origin itself or below a directory still kept: the kept ones form a tree.
+    const keepable = this.#kept !== undefined && (parent.anchor !== undefined ? this.#kept.has(parent.anchor) : this.#frames.length === 1);
     // The origin's own name, read when a directory is first kept below it.
-    const real = this.#kept === undefined ? undefined : this.origin!.realPath(false);
-    if (real === undefined || key.endsWith(" (deleted)")) {
-      // (A name ending so could be mistaken for a removed directory's by the check: never kept.)
+    const real = keepable ? this.origin!.realPath(false) : undefined;
+    const names = real === undefined ? undefined : [...this.names(), name];
+    // (A name ending so could be mistaken for a removed directory's by the check: never kept.)
+    if (real === undefined || names!.some((n) => n.endsWith(" (deleted)"))) {
       this.env.hold(fd);
-      return;
+      return undefined;
     }
-    const prefix = real.length === 1 ? "" : real; // the root's name is "/": no second slash
-    const expected = Buffer.concat([Buffer.from(prefix), Buffer.from(`/${key}`)]);
-    this.#kept!.put({ fd, origin: this.origin!.anchorId, key, expected, used: true });
+    const prefix = real.length === 1 ? Buffer.alloc(0) : real; // the root's name is "/": no second slash
+    const expected = Buffer.concat([prefix, Buffer.from(`/${names!.join("/")}`)]);
+    const anchor: Anchor = {
+      fd,
+      path: `${this.env.fdPaths}/${fd}`,
+      origin: this.origin!.anchorId,
+      parent: parent.anchor,
+      name,
+      expected,
+      children: new Map(),
+      used: true,
+    };
+    this.#kept!.put(anchor);
+    return anchor;
   }
 
   #push(frame: Frame): void {
