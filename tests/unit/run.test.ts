@@ -81,7 +81,9 @@ t.test("an endless loop is stopped at the timeout, within twice it", async (t) =
   const result = await runBuilt(spin, { timeout: 500 });
   t.match(result, { timedOut: true, exitCode: null });
   t.ok(result.durationMs >= 490 && result.durationMs < 1000, `stopped ${result.durationMs.toFixed(0)} ms after it started`);
-  t.ok(performance.now() - started < 5000, "the worker's start-up included, within seconds");
+  // Windows Node.js under Wine (the lane) takes seconds to start a worker thread on this machine.
+  const startUp = process.env.RUN_WASI_LANE === "wine" ? 30_000 : 5000;
+  t.ok(performance.now() - started < startUp, `the worker's start-up included, within ${startUp / 1000} s`);
 });
 
 t.test("a guest asleep in poll_oneoff for an hour is stopped too", async (t) => {
