@@ -3,7 +3,7 @@ import { constants, type BigIntStats } from "node:fs";
 import { Errno, Filetype } from "../abi/constants.js";
 import { DIR_RIGHTS, FILE_RIGHTS, MUTATING_RIGHTS } from "../abi/rights.js";
 import type { FilestatValue } from "../abi/layouts.js";
-import { fail, RaceLost, WasiError } from "../errors.js";
+import { errnoOf, fail, RaceLost, WasiError } from "../errors.js";
 import { Handle, type DirEntry } from "../handle.js";
 import type { FsBackend } from "./backend.js";
 import { Listing, type ListingStreams } from "./listing.js";
@@ -105,9 +105,11 @@ export class DirHandle extends Handle implements Origin {
     let st: BigIntStats;
     try {
       st = this.services.fs.stat(this.hostPath);
-    } catch {
-      // Gone, or something else stands on the path now: for the guest, its directory is gone.
-      throw new WasiError(Errno.NOENT);
+    } catch (error) {
+      // Gone, or a non-directory or a link loop stands on the path now: for the guest, its directory
+      // is gone. Any other refusal (EACCES, EIO...) is the host's answer and is passed on.
+      const errno = errnoOf(error);
+      throw new WasiError(errno === Errno.NOTDIR || errno === Errno.LOOP ? Errno.NOENT : errno);
     }
     if (st.dev !== this.identity.dev || st.ino !== this.identity.ino) throw new WasiError(Errno.NOENT);
     return this.hostPath;

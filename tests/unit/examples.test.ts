@@ -7,7 +7,8 @@ import { repoRoot } from "../helpers/harness.js";
 const node = (args: string[]) => spawnSync(process.execPath, args, { cwd: repoRoot, encoding: "utf8", timeout: 120_000, env: { ...process.env, NODE_OPTIONS: "" } });
 
 t.test("the node:test example passes", async (t) => {
-  const r = node(["--test", "examples/hello.node.test.mjs"]);
+  // The TAP reporter by name: Node 24 and later default to the spec reporter even into a pipe.
+  const r = node(["--test", "--test-reporter=tap", "examples/hello.node.test.mjs"]);
   t.equal(r.status, 0, r.stdout + r.stderr);
   t.match(r.stdout, /^# pass 2$/m);
   t.match(r.stdout, /^# fail 0$/m);
