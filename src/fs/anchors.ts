@@ -13,6 +13,8 @@
 // Sized by use: a directory is held only once a walk has passed through it, up to a bound per
 // instance; past it, the one least recently used goes (CLOCK).
 
+import type { KernelName } from "./host.js";
+
 /** How many directories one WASI instance keeps open between calls, at most. */
 export const KEPT_DIRECTORIES_MAX = 1024;
 
@@ -28,7 +30,7 @@ export interface Anchor {
   /** Its name in that directory. */
   readonly name: string;
   /** What readlink of its descriptor must say for it to be used: the origin's real path + "/" + the names. */
-  readonly expected: Buffer;
+  readonly expected: KernelName;
   /** The kept directories reached through it, by name. */
   readonly children: Map<string, Anchor>;
   /** Used since the clock hand last passed it. */

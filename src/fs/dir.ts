@@ -8,7 +8,7 @@ import { Handle, type DirEntry } from "../handle.js";
 import type { FsBackend } from "./backend.js";
 import { Listing, type ListingStreams } from "./listing.js";
 import { seconds } from "./times.js";
-import { descriptorName, O_DIRECTORY, O_NOFOLLOW, type HostCapabilities } from "./host.js";
+import { descriptorName, O_DIRECTORY, O_NOFOLLOW, type HostCapabilities, type KernelName } from "./host.js";
 import type { Origin, Resolver } from "./resolve.js";
 import { filetypeOf } from "./stat.js";
 import type { TimesOverlay } from "./times.js";
@@ -69,7 +69,7 @@ export class DirHandle extends Handle implements Origin {
   }
 
   /** The kernel's name for the directory, once read (undefined: not known, nothing kept below it). */
-  #realPath: Buffer | undefined | null = null;
+  #realPath: KernelName | undefined | null = null;
 
   private constructor(
     readonly services: DirServices,
@@ -120,11 +120,11 @@ export class DirHandle extends Handle implements Origin {
    * link in it), read once and again when `fresh`; undefined where descriptors cannot be named, or
    * when the name is not a plain absolute path (a removed directory's ends in " (deleted)").
    */
-  realPath(fresh: boolean): Buffer | undefined {
+  realPath(fresh: boolean): KernelName | undefined {
     if (this.#realPath !== null && !fresh) return this.#realPath;
     const fdPaths = this.services.host.fdPaths;
     let name = fdPaths === undefined || this.#closed ? undefined : descriptorName(fdPaths, this.hostFd);
-    if (name !== undefined && (name[0] !== 0x2f || name.toString("latin1").endsWith(" (deleted)"))) name = undefined;
+    if (name !== undefined && (name[0] !== "/" || name.endsWith(" (deleted)"))) name = undefined;
     this.#realPath = name;
     return name;
   }

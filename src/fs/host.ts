@@ -65,13 +65,19 @@ function probe(): string | undefined {
 }
 
 /**
+ * A host path as the kernel gives it, its bytes one character each (latin1): exact whatever the
+ * bytes, compared as a string, and cheaper for node:fs to hand over than a Buffer.
+ */
+export type KernelName = string;
+
+/**
  * The kernel's own name for what descriptor `fd` holds (readlink of /proc/self/fd/N: an absolute
  * path with no link in it, " (deleted)" appended once removed), or undefined if it cannot be read.
  * Asked of the host itself, like the probe: it names the host's descriptors, whatever the backend.
  */
-export function descriptorName(fdPaths: string, fd: number): Buffer | undefined {
+export function descriptorName(fdPaths: string, fd: number): KernelName | undefined {
   try {
-    return nodeFs.readlinkSync(`${fdPaths}/${fd}`, { encoding: "buffer" });
+    return nodeFs.readlinkSync(`${fdPaths}/${fd}`, { encoding: "latin1" });
   } catch {
     return undefined;
   }

@@ -2,12 +2,29 @@
 import * as fs from "node:fs";
 import type { FsBackend, HostDirent } from "./backend.js";
 
+/**
+ * `call`, made to throw its errors without a stack. A path call's failure is usually an answer (a
+ * missing name, a link that is not one) of which only the code is read, and capturing the stack of
+ * the error node:fs makes for it costs more than the system call itself.
+ */
+function answering<A extends unknown[], R>(call: (...args: A) => R): (...args: A) => R {
+  return (...args) => {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+      return call(...args);
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
+  };
+}
+
 export const nodeBackend: FsBackend = {
-  lstat: (path) => fs.lstatSync(path, { bigint: true }),
+  lstat: answering((path: string) => fs.lstatSync(path, { bigint: true })),
   lstatIfExists: (path) => fs.lstatSync(path, { bigint: true, throwIfNoEntry: false }),
-  stat: (path) => fs.statSync(path, { bigint: true }),
+  stat: answering((path: string) => fs.statSync(path, { bigint: true })),
   fstat: (fd) => fs.fstatSync(fd, { bigint: true }),
-  open: (path, flags, mode) => fs.openSync(path, flags, mode),
+  open: answering((path: string, flags: number, mode?: number) => fs.openSync(path, flags, mode)),
   close: (fd) => fs.closeSync(fd),
   read: (fd, buffer, offset, length, position) => fs.readSync(fd, buffer, offset, length, position),
   write: (fd, buffer, offset, length, position) => fs.writeSync(fd, buffer, offset, length, position),
@@ -25,12 +42,12 @@ export const nodeBackend: FsBackend = {
     const dir = fs.opendirSync(path, { encoding: "buffer" as BufferEncoding });
     return { read: () => dir.readSync() as unknown as HostDirent | null, close: () => dir.closeSync() };
   },
-  mkdir: (path) => fs.mkdirSync(path),
-  rmdir: (path) => fs.rmdirSync(path),
-  unlink: (path) => fs.unlinkSync(path),
-  rename: (from, to) => fs.renameSync(from, to),
+  mkdir: answering((path: string) => fs.mkdirSync(path)),
+  rmdir: answering((path: string) => fs.rmdirSync(path)),
+  unlink: answering((path: string) => fs.unlinkSync(path)),
+  rename: answering((from: string, to: string) => fs.renameSync(from, to)),
   link: (existing, created) => fs.linkSync(existing, created),
   symlink: (target, path) => fs.symlinkSync(target, path),
-  readlink: (path) => fs.readlinkSync(path, { encoding: "buffer" }),
+  readlink: answering((path: string) => fs.readlinkSync(path, { encoding: "buffer" })),
   realpath: (path) => fs.realpathSync.native(path),
 };

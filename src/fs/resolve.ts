@@ -17,7 +17,7 @@ import { Errno } from "../abi/constants.js";
 import { errnoOf, StaleAnchor, WasiError } from "../errors.js";
 import { AnchorCache, type Anchor } from "./anchors.js";
 import type { FsBackend } from "./backend.js";
-import { descriptorName, O_DIRECTORY, O_NOFOLLOW, O_PATH, type HostCapabilities } from "./host.js";
+import { descriptorName, O_DIRECTORY, O_NOFOLLOW, O_PATH, type HostCapabilities, type KernelName } from "./host.js";
 import { absoluteOnWindows, ExactNames, refusedOnWindows, type Reached } from "./windows.js";
 
 /** Symlink expansions allowed in one resolution (Linux's MAXSYMLINKS). */
@@ -42,7 +42,7 @@ export interface Origin {
    * The kernel's name for the directory (readlink of its descriptor: no link in it), against which
    * the directories kept below it are checked; undefined keeps none. `fresh` reads it again.
    */
-  realPath(fresh: boolean): Buffer | undefined;
+  realPath(fresh: boolean): KernelName | undefined;
 }
 
 export interface Resolved {
@@ -174,7 +174,8 @@ export class Resolver {
   #walk(start: string, origin: Origin | undefined, path: string, request: Request): Resolved | Located {
     const walk = new Walk(this.#env, start, origin, request.useKept);
     // Components still to walk, last first, so that pushing a link's target is cheap.
-    const pending = splitReversed(path);
+    const pending: string[] = [];
+    pushComponents(pending, path);
     walk.mustBeDir = path.endsWith("/");
     for (;;) {
       const component = pending.pop();
@@ -209,8 +210,7 @@ export class Resolver {
         if (target === undefined) pending.push(component);
         else {
           if (target.endsWith("/") && last) walk.mustBeDir = true;
-          // Last component pushed first, so the target's first component is walked next.
-          for (const part of splitReversed(target)) pending.push(part);
+          pushComponents(pending, target);
         }
         continue;
       }
@@ -265,7 +265,8 @@ export class Resolver {
 
   /** Refuses names no host may see: too long, or (with Windows rules) another path in disguise. */
   checkName(name: string): void {
-    if (Buffer.byteLength(name) > MAX_NAME_BYTES) throw new WasiError(Errno.NAMETOOLONG);
+    // (A UTF-16 unit is at most 3 bytes in UTF-8: most names need no count.)
+    if (name.length * 3 > MAX_NAME_BYTES && Buffer.byteLength(name) > MAX_NAME_BYTES) throw new WasiError(Errno.NAMETOOLONG);
     if (this.#env.windows && refusedOnWindows(name)) throw new WasiError(Errno.INVAL);
   }
 
@@ -327,7 +328,7 @@ class Walk {
    * then ends in " (deleted)") or replaced, and it is not.
    */
   #stillThere(anchor: Anchor): boolean {
-    return descriptorName(this.env.fdPaths!, anchor.fd)?.equals(anchor.expected) === true;
+    return descriptorName(this.env.fdPaths!, anchor.fd) === anchor.expected;
   }
 
   /**
@@ -388,8 +389,8 @@ class Walk {
       this.env.hold(fd);
       return undefined;
     }
-    const prefix = real.length === 1 ? Buffer.alloc(0) : real; // the root's name is "/": no second slash
-    const expected = Buffer.concat([prefix, Buffer.from(`/${names!.join("/")}`)]);
+    const prefix = real === "/" ? "" : real; // the root's name is "/": no second slash
+    const expected = prefix + Buffer.from(`/${names!.join("/")}`).toString("latin1");
     const anchor: Anchor = {
       fd,
       path: `${this.env.fdPaths}/${fd}`,
@@ -490,9 +491,11 @@ function checkPath(path: string): void {
   if (path.startsWith("/")) throw new WasiError(Errno.NOTCAPABLE);
 }
 
-function splitReversed(path: string): string[] {
-  return path
-    .split("/")
-    .filter((c) => c.length > 0)
-    .reverse();
+/** Pushes the components of `path` on `pending`, last first, so that its first is popped next. */
+function pushComponents(pending: string[], path: string): void {
+  const parts = path.split("/");
+  for (let i = parts.length - 1; i >= 0; i--) {
+    const part = parts[i]!;
+    if (part.length > 0) pending.push(part);
+  }
 }
