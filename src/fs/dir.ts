@@ -147,7 +147,12 @@ export class DirHandle extends Handle implements Origin {
     // Checked at every call, so that inodeOf below never looks through a directory that moved.
     const base = this.base();
     this.#listingBase = base;
-    this.#listing ??= new Listing(this.services.fs, this.services.listings, (at, index) => this.#dot(at, index));
+    this.#listing ??= new Listing(
+      this.services.fs,
+      this.services.listings,
+      (at, index) => this.#dot(at, index),
+      () => this.services.fs.fstat(this.hostFd).size,
+    );
     this.#listing.serve(base, cookie, take);
   }
 

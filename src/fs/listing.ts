@@ -1,18 +1,28 @@
 // A directory's listing as fd_readdir serves it, in host memory bounded whatever the directory
-// holds: "." and "..", then the host's entries streamed in the host's order (opendir), the cookie
-// of entry i being i + 1. Between calls a listing keeps only the entries it read and has not
-// served whole (the one a full buffer cut, usually) and, while it is under way, its host stream,
-// so reading on from the last cookie costs nothing more. Any other cookie re-reads the directory
-// from the start up to it, as wasmtime does for every call. An instance keeps at most
-// MAX_LISTING_STREAMS streams open; the least recently used gives its stream up and reopens it
-// when read again.
+// holds: "." and "..", then the host's entries, the cookie of entry i being i + 1. A small
+// directory (its size, as the host reports it, at most EAGER_LISTING_MAX_BYTES) is read whole in
+// one host call; any other is streamed in the host's order (opendir), which costs a host stream
+// object per directory but holds a few entries at a time. Between calls a listing keeps only the
+// entries it read and has not served whole (the one a full buffer cut, usually) and, while it is
+// under way, its host stream or its small directory's entries, so reading on from the last cookie
+// costs nothing more. Any other cookie re-reads the directory from the start up to it, as wasmtime
+// does for every call. An instance keeps at most MAX_LISTING_STREAMS listings under way; the least
+// recently used lets go and reads again from the host when asked again.
 import { Filetype } from "../abi/constants.js";
 import type { DirEntry } from "../handle.js";
 import type { FsBackend, HostDirent, HostDirStream } from "./backend.js";
 import { filetypeOf } from "./stat.js";
 
-/** Host directory streams one instance keeps open between fd_readdir calls. */
+/** Listings under way (a host stream, or a small directory's entries) one instance keeps between fd_readdir calls. */
 export const MAX_LISTING_STREAMS = 16;
+
+/**
+ * A directory the host says is at most this size is read whole. Sizes are the file system's own
+ * (ext4: the blocks its entries take; tmpfs: 20 bytes an entry; btrfs: twice its names' bytes), so
+ * this bounds what one read holds to some thousands of entries; a host that says 0 (Windows, many
+ * FUSE and virtual file systems) tells nothing, and is streamed.
+ */
+export const EAGER_LISTING_MAX_BYTES = 32 * 1024;
 
 /** Cookies past this index are past the end of any listing a host can hold. */
 const MAX_INDEX = Number.MAX_SAFE_INTEGER;
@@ -46,19 +56,25 @@ export class Listing {
   #kept: DirEntry[] = [];
   /** The host stream gave its last entry: the listing has #next entries. */
   #ended = false;
+  /** This pass over the directory reads it whole (decided when the pass starts, kept to its end). */
+  #whole: boolean | undefined;
+  /** A small directory's host entries, read whole, while the listing is under way. */
+  #entries: HostDirent[] | undefined;
 
   constructor(
     private readonly fs: FsBackend,
     private readonly streams: ListingStreams,
     /** "." (0) or ".." (1) of the directory at `base`. */
     private readonly dot: (base: string, index: 0 | 1) => DirEntry,
+    /** The directory's size as the host reports it now. */
+    private readonly size: () => bigint,
   ) {}
 
   /** Offers the entries from `cookie` on to `take` until it refuses one or the listing ends. */
   serve(base: string, cookie: bigint, take: TakeEntry): void {
     const start = cookie > BigInt(MAX_INDEX) ? MAX_INDEX : Number(cookie);
     if (start === 0 || start < this.#next - this.#kept.length) this.#rewind();
-    else if (this.#stream !== undefined) this.streams.use(this);
+    else if (this.#stream !== undefined || this.#entries !== undefined) this.streams.use(this);
     try {
       // Skip to `start`: entries kept before it go, entries not yet read are read and dropped.
       if (start <= this.#next) this.#kept.splice(0, this.#kept.length - (this.#next - start));
@@ -80,9 +96,10 @@ export class Listing {
     }
   }
 
-  /** Closes the host stream, keeping the place: the next read reopens it and reads up to there. */
+  /** Closes the host stream (or lets a small directory's entries go), keeping the place: the next read reads up to there again. */
   suspend(): void {
     this.streams.forget(this);
+    this.#entries = undefined;
     const stream = this.#stream;
     this.#stream = undefined;
     stream?.close();
@@ -94,12 +111,24 @@ export class Listing {
     this.#next = 0;
     this.#kept = [];
     this.#ended = false;
+    this.#whole = undefined;
   }
 
   /** Reads entry #next (opening or reopening the host stream if need be); undefined at the end. */
   #read(base: string): DirEntry | undefined {
     if (this.#next < 2) return this.dot(base, this.#next++ as 0 | 1);
     if (this.#ended) return undefined;
+    this.#whole ??= isSmall(this.size());
+    if (this.#whole) {
+      if (this.#entries === undefined) {
+        this.#entries = this.fs.readdir(base);
+        this.streams.use(this);
+      }
+      const dirent = this.#entries[this.#next - 2];
+      if (dirent === undefined) return this.#end();
+      this.#next++;
+      return entryOf(dirent);
+    }
     if (this.#stream === undefined) {
       const stream = this.fs.opendir(base);
       this.#stream = stream;
@@ -118,6 +147,10 @@ export class Listing {
     this.suspend();
     return undefined;
   }
+}
+
+function isSmall(size: bigint): boolean {
+  return size > 0n && size <= BigInt(EAGER_LISTING_MAX_BYTES);
 }
 
 /** A host entry as fd_readdir keeps it: the name as text where its bytes are UTF-8 (lighter), else the bytes. */

@@ -3,7 +3,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import t from "tap";
-import { MAX_LISTING_STREAMS } from "../../src/fs/listing.js";
+import { EAGER_LISTING_MAX_BYTES, MAX_LISTING_STREAMS } from "../../src/fs/listing.js";
+import { faultyFs } from "../helpers/faulty-fs.js";
 import { E, FT, MEM_SIZE, O, OUT, R, RDBUF, hostSymlink, needsByteNames, needsSymlinks, oneOf, parseDirents, sandbox, type Dirent } from "./util.js";
 
 const ino = (p: string) => fs.lstatSync(p, { bigint: true }).ino;
@@ -174,31 +175,49 @@ t.test("errors: EBADF, ENOTDIR, ENOTCAPABLE, EFAULT", async (t) => {
   oneOf(t, s.readdir(s.openOk("f", { base: R.FD_READ }), 128, 0n).errno, [E.NOTDIR, E.NOTCAPABLE, E.BADF], "a file without FD_READDIR");
 });
 
-t.test("more listings under way than the instance keeps streams for: each resumes where it was", async (t) => {
-  const s = sandbox({ files: { "d/": null } });
-  const names = Array.from({ length: 300 }, (_, i) => `n${String(i).padStart(3, "0")}`);
-  for (const name of names) fs.writeFileSync(path.join(s.dir, "d", name), "");
-  const fds = Array.from({ length: MAX_LISTING_STREAMS + 4 }, () => s.openOk("d", { oflags: O.DIRECTORY }));
-  const listed = fds.map(() => [] as Dirent[]);
-  const cookies = fds.map(() => 0n);
-  // Round robin, a small buffer each time: every listing's stream is given up and reopened in turn.
-  for (let done = 0; done < fds.length; ) {
-    done = 0;
-    fds.forEach((fd, i) => {
-      if (cookies[i] === -1n) return void done++;
-      const r = s.readdir(fd, 128, cookies[i]!);
-      const got = parseDirents(r.raw).entries;
-      listed[i]!.push(...got);
-      cookies[i] = r.used < 128 ? -1n : got[got.length - 1]!.next;
-    });
-  }
-  for (const [i, entries] of listed.entries()) {
-    t.same(entries.map((e) => e.next), entries.map((_, k) => BigInt(k + 1)), `listing ${i}: cookies in order, none skipped or repeated`);
-    t.same(entries.map((e) => e.name).slice(2).sort(), names, `listing ${i}: every name once`);
-  }
-  const whole = parseDirents(s.readdir(fds[0]!, 65536, 0n).raw).entries;
-  t.same(listed[0], whole, "the same order as one big read");
-  t.same(parseDirents(s.readdir(fds[1]!, 65536, 150n).raw).entries, whole.slice(150), "an earlier cookie re-reads up to it");
-  t.same(parseDirents(s.readdir(fds[1]!, 65536, 40n).raw).entries, whole.slice(40), "and so does going back");
-  t.equal(s.readdir(fds[1]!, 65536, 2n ** 64n - 1n).used, 0, "the largest cookie gives nothing");
-});
+// A small directory is read whole in one host call, a large one streamed (listing.ts); each kind is
+// served the same way, and resumes the same way when the instance gives its listing up.
+for (const [kind, count, nameLength] of [["small, read whole", 300, 4], ["large, streamed", 2000, 40]] as const) {
+  t.test(`more listings under way than the instance keeps streams for: each resumes where it was (${kind})`, async (t) => {
+    const recorder = faultyFs();
+    const s = sandbox({ files: { "d/": null }, fs: recorder.backend });
+    const names = Array.from({ length: count }, (_, i) => `n${String(i).padStart(3, "0")}`.padEnd(nameLength, "x"));
+    for (const name of names) fs.writeFileSync(path.join(s.dir, "d", name), "");
+    const size = fs.statSync(path.join(s.dir, "d")).size;
+    const readWhole = size > 0 && size <= EAGER_LISTING_MAX_BYTES;
+    // Linux file systems all size a directory by what it holds; Windows says 0 (always streamed).
+    if (process.platform === "linux") t.equal(readWhole, count === 300, `a directory of ${size} bytes is ${kind}`);
+    const fds = Array.from({ length: MAX_LISTING_STREAMS + 4 }, () => s.openOk("d", { oflags: O.DIRECTORY }));
+    recorder.record();
+    s.readdir(fds[0]!, 65536, 0n);
+    const ops = recorder.disarm();
+    t.equal(ops.includes("readdir"), readWhole, "one host call lists the whole directory where it is small");
+    t.equal(ops.includes("opendir"), !readWhole, "a host stream otherwise");
+    const listed = fds.map(() => [] as Dirent[]);
+    const cookies = fds.map(() => 0n);
+    // Round robin, a small buffer each time: every listing is given up and read again in turn.
+    for (let done = 0; done < fds.length; ) {
+      done = 0;
+      fds.forEach((fd, i) => {
+        if (cookies[i] === -1n) return void done++;
+        const r = s.readdir(fd, 128, cookies[i]!);
+        const got = parseDirents(r.raw).entries;
+        listed[i]!.push(...got);
+        cookies[i] = r.used < 128 ? -1n : got[got.length - 1]!.next;
+      });
+    }
+    for (const [i, entries] of listed.entries()) {
+      t.same(entries.map((e) => e.next), entries.map((_, k) => BigInt(k + 1)), `listing ${i}: cookies in order, none skipped or repeated`);
+      t.same(entries.map((e) => e.name).slice(2).sort(), [...names].sort(), `listing ${i}: every name once`);
+    }
+    const whole = s.listAll(fds[0]!, 65536).entries;
+    t.equal(whole.length, count + 2, "a listing with big buffers holds them all");
+    t.same(listed[0], whole, "the same order as with big buffers");
+    const from = (cookie: bigint) => parseDirents(s.readdir(fds[1]!, 4096, cookie).raw).entries;
+    const at150 = from(150n);
+    t.same(at150, whole.slice(150, 150 + at150.length), "an earlier cookie re-reads up to it");
+    const at40 = from(40n);
+    t.same(at40, whole.slice(40, 40 + at40.length), "and so does going back");
+    t.equal(s.readdir(fds[1]!, 65536, 2n ** 64n - 1n).used, 0, "the largest cookie gives nothing");
+  });
+}
