@@ -3,9 +3,10 @@
 //
 // Node has no openat(). On Linux, /proc/self/fd/N names the directory descriptor N holds, wherever
 // it has moved, so a path looked up below it is looked up in that very directory: openat() in all
-// but name. /proc/self, not /proc/<pid>: in a PID namespace that did not mount its own /proc, the
-// number Node knows as its pid names another process there. Even /proc/self is used only after it
-// has been seen to name this process's own descriptors (see probeDescriptorPaths).
+// but name. /proc/self is used only after it has been seen to name this process's own descriptors
+// (see probeDescriptorPaths); /proc/<pid>, a step shorter for the kernel, only after it has been
+// seen to be that very directory: in a PID namespace that did not mount its own /proc, the number
+// Node knows as its pid names another process there.
 import * as nodeFs from "node:fs";
 import { constants } from "node:fs";
 import type { FsBackend } from "./backend.js";
@@ -37,10 +38,12 @@ export interface HostCapabilities {
 let probed: { readonly verified: string | undefined } | undefined;
 
 /**
- * `/proc/self/fd` if it names this process's descriptors: a descriptor on that very directory,
- * looked up under its own number there, must lead back to the same directory (another process's
- * descriptor directory would not hold it under the same number). Probed once per process, on the
- * host's own file system whatever backend an instance uses.
+ * Where this process's descriptors are named: `/proc/self/fd` if a descriptor on that very
+ * directory, looked up under its own number there, leads back to the same directory (another
+ * process's descriptor directory would not hold it under the same number); then `/proc/<pid>/fd`
+ * instead if it is the same directory as `/proc/self/fd` (the same inode: one process's own), which
+ * saves the kernel following "self" on every lookup. Probed once per process, on the host's own
+ * file system whatever backend an instance uses.
  */
 export function probeDescriptorPaths(): string | undefined {
   if (process.platform !== "linux") return undefined;
@@ -54,7 +57,7 @@ function probe(): string | undefined {
     try {
       const held = nodeFs.fstatSync(fd, { bigint: true });
       const named = nodeFs.statSync(`${PROC_SELF_FD}/${fd}`, { bigint: true });
-      if (held.isDirectory() && held.dev === named.dev && held.ino === named.ino) return PROC_SELF_FD;
+      if (held.isDirectory() && held.dev === named.dev && held.ino === named.ino) return shorterName(held) ?? PROC_SELF_FD;
     } finally {
       nodeFs.closeSync(fd);
     }
@@ -62,6 +65,17 @@ function probe(): string | undefined {
     // No /proc, or not ours: walk by host path.
   }
   return undefined;
+}
+
+/** `/proc/<pid>/fd` if it is the directory `self` (the fstat of /proc/self/fd) is, else undefined. */
+function shorterName(self: nodeFs.BigIntStats): string | undefined {
+  const byPid = `/proc/${process.pid}/fd`;
+  try {
+    const st = nodeFs.statSync(byPid, { bigint: true });
+    return st.dev === self.dev && st.ino === self.ino ? byPid : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
