@@ -3,9 +3,10 @@ import { Clockid } from "./abi/constants.js";
 import { sleepMs } from "./sleep.js";
 
 // Realtime is the wall clock at start-up plus the monotonic clock since, which gives it
-// nanosecond steps (Date.now() alone moves in milliseconds).
+// nanosecond steps (Date.now() alone moves in milliseconds). Date.now(), not performance: the first
+// use of `performance` loads Node's perf_hooks, a few milliseconds of every start-up.
+const startWallNs = BigInt(Date.now()) * 1_000_000n;
 const startHr = process.hrtime.bigint();
-const startWallNs = BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000)) * 1000n;
 
 function cpuNs(): bigint {
   const { user, system } = process.cpuUsage();

@@ -6,11 +6,10 @@
 // (--wasm-lazy-validation, for the rest of the process: the CLI runs one module). V8 never compiles a
 // body it has not validated, so a wrong record can only move a CompileError from start-up to the
 // first call of the bad function.
-import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { setFlagsFromString } from "node:v8";
+import { crypto, v8 } from "./builtins.js";
 
 /** Whether this process has switched V8 to lazy validation (it stays so). */
 let lazyValidation = false;
@@ -42,7 +41,7 @@ export function compileModule(bytes: Uint8Array<ArrayBuffer>, cacheDir: string |
   if (fs.existsSync(record)) {
     // Left on: V8 reads the flag again when it compiles each function, and with it off by then, a
     // body that fails validation stops the process (a V8 CHECK) instead of throwing.
-    setFlagsFromString("--wasm-lazy-validation");
+    v8().setFlagsFromString("--wasm-lazy-validation");
     lazyValidation = true;
     return new WebAssembly.Module(bytes);
   }
@@ -58,7 +57,7 @@ export function compileModule(bytes: Uint8Array<ArrayBuffer>, cacheDir: string |
 
 /** The bytes, and what decides which of them are valid: V8's version and the flags Node runs with. */
 function validationKey(bytes: Uint8Array<ArrayBuffer>): string {
-  return createHash("sha256")
+  return crypto().createHash("sha256")
     .update(bytes)
     .update(`\0${process.versions.v8}\0${process.execArgv.join(" ")}\0${process.env.NODE_OPTIONS ?? ""}`)
     .digest("hex");

@@ -1,5 +1,5 @@
 // Where random_get's bytes come from: the host's CSPRNG, or a seeded generator (deterministic runs).
-import { randomFillSync } from "node:crypto";
+import { crypto } from "./builtins.js";
 
 /** Fills `target` with random bytes. */
 export type RandomSource = (target: Uint8Array) => void;
@@ -9,7 +9,7 @@ const RANDOM_CHUNK = 1 << 30;
 
 export const hostRandom: RandomSource = (target) => {
   for (let at = 0; at < target.byteLength; at += RANDOM_CHUNK) {
-    randomFillSync(target.subarray(at, Math.min(target.byteLength, at + RANDOM_CHUNK)));
+    crypto().randomFillSync(target.subarray(at, Math.min(target.byteLength, at + RANDOM_CHUNK)));
   }
 };
 

@@ -5,7 +5,8 @@
 // opened them, but Node records those a worker opens (trackUnmanagedFds) and closes the ones left
 // when it exits: a terminated guest leaves none behind.
 import { readFile } from "node:fs/promises";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
+import { workerThreads } from "./builtins.js";
 import type { MemoryTree } from "./fs/memory.js";
 import { STOP, type PlainWASIOptions, type Tree, type WorkerInput, type WorkerMessage } from "./run-protocol.js";
 import type { WASIOptions } from "./wasi.js";
@@ -203,6 +204,7 @@ function startWorker(input: WorkerInput): Worker {
   // None of the process's loaders (a test runner's, say): the guest's thread needs none, and they cost its start-up.
   // trackUnmanagedFds (Node's default, stated): the descriptors the worker leaves open are closed when it ends.
   const options = { workerData: input, execArgv: [], trackUnmanagedFds: true };
+  const { Worker } = workerThreads();
   if (!import.meta.url.endsWith(".ts")) return new Worker(new URL("./run-worker.js", import.meta.url), options);
   // Run from source (the tests, through tsx): a worker does not inherit tsx's hooks, so it registers them.
   const tsx = import.meta.resolve("tsx/esm/api");

@@ -1,8 +1,8 @@
 // Standard input and output: the host's fds, or Buffers, Node streams and callbacks.
 import * as fs from "node:fs";
-import { isatty } from "node:tty";
 import { Errno, Fdflags, Filetype } from "./abi/constants.js";
 import { invalidArgType } from "./api-errors.js";
+import { tty } from "./builtins.js";
 import type { FilestatValue } from "./abi/layouts.js";
 import { readWaiting, writeWaiting, type Transfer } from "./blocking-io.js";
 import { EmbedderError, fail } from "./errors.js";
@@ -62,6 +62,10 @@ function gather(buffers: Uint8Array[], max: number): Uint8Array {
  * the guest itself asked for NONBLOCK (src/blocking-io.ts). It is a stream whatever the host has
  * behind it: a terminal is a CHARACTER_DEVICE, anything else UNKNOWN, and neither seeks (ESPIPE).
  */
+function isLinuxMemoryDevice(rdev: number): boolean {
+  return process.platform === "linux" && Math.floor(rdev / 256) % 4096 === 1;
+}
+
 export class HostFdStdio extends Handle {
   readonly filetype: Filetype;
   readonly isTty: boolean;
@@ -76,17 +80,21 @@ export class HostFdStdio extends Handle {
 
   constructor(readonly hostFd: number) {
     super();
-    this.isTty = isatty(hostFd);
-    this.filetype = this.isTty ? Filetype.CHARACTER_DEVICE : Filetype.UNKNOWN;
+    let isTty = false;
     let syncable = false;
-    let watchable = this.isTty;
+    let watchable = false;
     try {
       const st = fs.fstatSync(hostFd);
       syncable = st.isFile();
-      watchable ||= st.isFIFO() || st.isSocket();
+      // Only a character device can be a terminal, and not Linux's memory devices (major 1: /dev/null,
+      // /dev/zero...): a pipe, a file or /dev/null needs no node:tty, which brings node:net along.
+      isTty = st.isCharacterDevice() && !isLinuxMemoryDevice(st.rdev) && tty().isatty(hostFd);
+      watchable = isTty || st.isFIFO() || st.isSocket();
     } catch {
       // A closed host stdio fd: every call on it will answer EBADF.
     }
+    this.isTty = isTty;
+    this.filetype = isTty ? Filetype.CHARACTER_DEVICE : Filetype.UNKNOWN;
     this.#syncable = syncable;
     this.#watchable = watchable;
     this.#read = (buffer, offset, length) => fs.readSync(hostFd, buffer, offset, length, null);

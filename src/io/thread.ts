@@ -4,7 +4,8 @@
 // the guest's thread sends it requests by message and blocks on Atomics.wait for the answer or for
 // the doorbell that the worker rings on every change. The worker starts on first use, never keeps
 // the Node process alive, and is ended by close().
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
+import { workerThreads } from "../builtins.js";
 import { Errno } from "../abi/constants.js";
 import { WasiError } from "../errors.js";
 import { Control, layout, ringOps, type RingOps } from "./shared.js";
@@ -113,7 +114,7 @@ export class IoThread {
         control: this.#control.buffer as SharedArrayBuffer,
         errnos: { AGAIN: Errno.AGAIN, CONNRESET: Errno.CONNRESET, IO: Errno.IO },
       };
-      const worker = new Worker(threadSource, {
+      const worker = new (workerThreads().Worker)(threadSource, {
         eval: true,
         workerData: data,
         execArgv: [],
