@@ -73,21 +73,27 @@ export class AnchorCache {
 
   /** Keeps `anchor` (below its parent, or its origin); the cache owns its descriptor from now on. */
   put(anchor: Anchor): void {
-    let siblings = anchor.parent?.children ?? this.#roots.get(anchor.origin);
-    if (siblings === undefined) this.#roots.set(anchor.origin, (siblings = new Map()));
-    const old = siblings.get(anchor.name);
+    const old = this.#siblings(anchor)?.get(anchor.name);
     if (old !== undefined) this.drop(old);
     while (this.#ring.size >= this.capacity && this.#evictOne(anchor.parent)) {
       // (each pass lets one go)
     }
+    // Looked up only now: letting the last one below an origin go removes the origin's level.
+    let siblings = this.#siblings(anchor);
+    if (siblings === undefined) this.#roots.set(anchor.origin, (siblings = new Map()));
     siblings.set(anchor.name, anchor);
     this.#ring.add(anchor);
+  }
+
+  /** The level `anchor` is kept in: its parent's children, or its origin's. */
+  #siblings(anchor: Anchor): Map<string, Anchor> | undefined {
+    return anchor.parent?.children ?? this.#roots.get(anchor.origin);
   }
 
   /** Lets go of one anchor (found stale, or evicted), and of those kept below it. */
   drop(anchor: Anchor): void {
     if (!this.#ring.delete(anchor)) return;
-    const siblings = anchor.parent?.children ?? this.#roots.get(anchor.origin);
+    const siblings = this.#siblings(anchor);
     if (siblings?.get(anchor.name) === anchor) siblings.delete(anchor.name);
     if (anchor.parent === undefined && siblings?.size === 0) this.#roots.delete(anchor.origin);
     this.retire(anchor.fd);
