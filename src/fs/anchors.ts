@@ -21,7 +21,7 @@ export const KEPT_DIRECTORIES_MAX = 1024;
 export interface Anchor {
   /** O_PATH descriptor of the directory. */
   readonly fd: number;
-  /** Where names below it are looked up: /proc/self/fd/N. */
+  /** Where names below it are looked up: N in this process's descriptor directory (host.ts). */
   readonly path: string;
   /** The origin it was reached from (Origin.anchorId). */
   readonly origin: number;
