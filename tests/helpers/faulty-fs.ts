@@ -5,6 +5,7 @@
 // A failed operation has no effect (the fault is raised before the real call), except `close`: a
 // host close that reports an error has still released the descriptor (Linux and macOS always do;
 // Windows' CloseHandle too), so a faulted close really closes, then throws.
+import type { BigIntStats } from "node:fs";
 import type { FsBackend } from "../../src/fs/backend.js";
 import { nodeBackend } from "../../src/fs/node.js";
 
@@ -148,5 +149,19 @@ export function faultyFs(base: FsBackend = nodeBackend): FaultyFs {
     get fired() {
       return fired;
     },
+  };
+}
+
+/**
+ * `base`, except that a directory's size is 0, as Windows and many FUSE file systems report it: then
+ * fd_readdir streams every directory (listing.ts) instead of reading a small one whole.
+ */
+export function unsizedDirectories(base: FsBackend = nodeBackend): FsBackend {
+  const unsized = (st: BigIntStats): BigIntStats => (st.isDirectory() ? Object.assign(Object.create(st) as BigIntStats, { size: 0n }) : st);
+  return {
+    ...base,
+    fstat: (fd) => unsized(base.fstat(fd)),
+    stat: (path) => unsized(base.stat(path)),
+    lstat: (path) => unsized(base.lstat(path)),
   };
 }

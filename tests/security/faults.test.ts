@@ -17,7 +17,8 @@ import { errnoName } from "../../src/abi/constants.js";
 import { nodeBackend as nodeBackendForTests } from "../../src/fs/node.js";
 import { probeDescriptorPaths } from "../../src/fs/host.js";
 import { needsSymlinks } from "../fs/util.js";
-import { expectedErrno, FAULTS, faultyFs, type Fault, type FaultyFs, type FsOp } from "../helpers/faulty-fs.js";
+import type { FsBackend } from "../../src/fs/backend.js";
+import { expectedErrno, FAULTS, faultyFs, unsizedDirectories, type Fault, type FaultyFs, type FsOp } from "../helpers/faulty-fs.js";
 import { DIR_RIGHTS, E, FOLLOW, guest, layout, O, READ_RIGHTS, WRITE_RIGHTS, type Guest } from "./util.js";
 
 const anchoringAvailable = probeDescriptorPaths() !== undefined;
@@ -51,6 +52,8 @@ interface Scenario {
   releasesFd?: boolean;
   /** Needs host symlinks (skipped where they cannot be made, saying so). */
   symlinks?: boolean;
+  /** The host the faults are injected into (node:fs by default). */
+  host?: FsBackend;
 }
 
 const read = (p: string) => fs.readFileSync(p, "utf8");
@@ -172,6 +175,8 @@ const scenarios: Scenario[] = [
   { name: "fd_sync", setup: (g) => ({ fd: openFile(g) }), act: (g, c) => g.call("fd_sync", c.fd!) },
   { name: "fd_datasync", setup: (g) => ({ fd: openFile(g) }), act: (g, c) => g.call("fd_datasync", c.fd!) },
   { name: "fd_readdir of the preopen", act: (g) => g.readdir(3).errno },
+  // A small directory is read whole; where the host sizes directories 0, every one is streamed.
+  { name: "fd_readdir of the preopen, streamed", host: unsizedDirectories(), act: (g) => g.readdir(3).errno },
   {
     name: "fd_readdir of a directory the guest opened",
     setup: (g) => ({ fd: g.open("sub", { oflags: O.DIRECTORY, rights: DIR_RIGHTS }).fd }),
@@ -410,7 +415,7 @@ function closeAll(g: Guest): void {
 /** Backend operations the scenario's call makes when nothing fails. */
 function countOps(sc: Scenario): FsOp[] {
   const l = layout({ base });
-  const faulty = faultyFs();
+  const faulty = faultyFs(sc.host);
   const g = guest(l.box, { fs: faulty.backend });
   const ctx = sc.setup?.(g, l.box) ?? {};
   faulty.record();
@@ -492,7 +497,7 @@ for (const sc of scenarios) {
   t.test(sc.name, { skip: sc.symlinks ? needsSymlinks : false }, async (t) => {
     const ops = countOps(sc);
     t.ok(ops.length > 0, `the call makes ${ops.length} backend operations: ${ops.join(", ")}`);
-    const faulty = faultyFs();
+    const faulty = faultyFs(sc.host);
     const violations: string[] = [];
     let runs = 0;
     let fired = 0;

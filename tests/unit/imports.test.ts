@@ -8,6 +8,7 @@ import { Rng } from "../fuzz/rng.js";
 import { Errno } from "../../src/abi/constants.js";
 import { ProcExit } from "../../src/errors.js";
 import { nodeBackend, WASI, type FsBackend } from "../../src/index.js";
+import { unsizedDirectories } from "../helpers/faulty-fs.js";
 import { direct, tempDir } from "../helpers/harness.js";
 
 /** The witx signatures lowered to core wasm types: which params are i64. Written from the witx. */
@@ -219,12 +220,14 @@ t.test("proc_exit and proc_raise leave only by the exit sentinel", async (t) => 
 
 /** nodeBackend, except that the methods named in `failing` throw `thrown()` while armed. */
 function throwingBackend() {
-  const state = { failing: new Set<string>(), thrown: (): unknown => new Error("boom") };
+  const state = { failing: new Set<string>(), thrown: (): unknown => new Error("boom"), unsized: false };
   const backend = {} as Record<string, (...args: unknown[]) => unknown>;
-  for (const [name, impl] of Object.entries(nodeBackend)) {
+  const sizeless = unsizedDirectories(nodeBackend);
+  for (const name of Object.keys(nodeBackend)) {
+    const impl = (...args: unknown[]) => ((state.unsized ? sizeless : nodeBackend) as unknown as Record<string, (...a: unknown[]) => unknown>)[name]!(...args);
     backend[name] = (...args: unknown[]) => {
       if (state.failing.has(name) || state.failing.has("*")) throw state.thrown();
-      return (impl as (...a: unknown[]) => unknown)(...args);
+      return impl(...args);
     };
   }
   return { backend: backend as unknown as FsBackend, state };
@@ -292,7 +295,15 @@ t.test("a host file system that throws: the import returns EIO (or the code's er
       ["rename", "path_rename", () => h.call("path_rename", 3, ...p(1000, "file"), 3, ...p(1100, "moved"))],
       ["link", "path_link", () => h.call("path_link", 3, 0, ...p(1000, "file"), 3, ...p(1100, "hard"))],
       ["lutimes", "path_filestat_set_times", () => h.call("path_filestat_set_times", 3, 1, ...p(1000, "file"), 0n, 0n, 1 | 4)],
-      ["opendir", "fd_readdir", () => h.call("fd_readdir", 3, 1500, 200, 0n, 1700)],
+      ["readdir", "fd_readdir of a small directory (read whole)", () => h.call("fd_readdir", 3, 1500, 200, 0n, 1700)],
+      ["opendir", "fd_readdir where the host sizes directories 0 (streamed)", () => {
+        state.unsized = true;
+        try {
+          return h.call("fd_readdir", 3, 1500, 200, 0n, 1700);
+        } finally {
+          state.unsized = false;
+        }
+      }],
       ["read", "fd_read", () => h.call("fd_read", fileFd, 800, 1, 1800)],
       ["read", "fd_pread", () => h.call("fd_pread", fileFd, 800, 1, 0n, 1800)],
       ["write", "fd_write", () => h.call("fd_write", fileFd, 800, 1, 1800)],
