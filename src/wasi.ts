@@ -29,7 +29,7 @@ import {
   validatePreopens,
   versionOf,
 } from "./options.js";
-import { stdinHandle, stdoutHandle, type StdinOption, type StdoutOption } from "./stdio.js";
+import { stdinHandle, stdoutHandle, type AsyncStdio, type StdinOption, type StdoutOption } from "./stdio.js";
 import { argsEnvSyscalls } from "./syscalls/args-env.js";
 import { clockRandomSyscalls } from "./syscalls/clock-random.js";
 import { preview1, unstable, type Abi, type AllSyscalls, type Context, type Impl } from "./syscalls/context.js";
@@ -39,6 +39,8 @@ import { pollSyscalls } from "./syscalls/poll.js";
 import { procSyscalls } from "./syscalls/proc.js";
 import { sockSyscalls } from "./syscalls/sock.js";
 import { tracerFor, type CallTracer, type TraceSetting } from "./trace-json.js";
+import { asyncOf, jspi, signalOf } from "./async/jspi.js";
+import { Aborted, Changes, unlessAborted, WouldWait } from "./async/wait.js";
 
 export interface PreopenOptions {
   /** The host directory. */
@@ -47,7 +49,8 @@ export interface PreopenOptions {
   readonly?: boolean;
 }
 
-export interface WASIOptions {
+/** Options of `new WASI()`; `Async` is the type of `async` (true: the async host). */
+export interface WASIOptions<Async extends boolean = false> {
   /** "preview1" (wasi_snapshot_preview1, the default) or "unstable" (wasi_unstable, snapshot 0). */
   version?: "preview1" | "unstable";
   /** argv as the guest sees it; argv[0] is the program's name. Entries are converted with String(). */
@@ -85,7 +88,30 @@ export interface WASIOptions {
    * seeded generator: `true` (seed 0) or `{ seed, clock }`.
    */
   deterministic?: DeterministicOption;
+  /**
+   * The async host (Node 24 and later: JavaScript Promise Integration). The imports that may wait
+   * suspend the guest instead of blocking the thread, so the event loop runs meanwhile; start() and
+   * initialize() return promises. Stdin may then be any Node Readable, web ReadableStream or async
+   * iterable, stdout/stderr any Node Writable or web WritableStream, whose backpressure the guest waits on.
+   */
+  async?: Async;
+  /**
+   * Async host only: aborting ends the guest at its next wait (or at once if it is waiting).
+   * start()/initialize() then reject with `signal.reason`, and every descriptor is released.
+   */
+  signal?: AbortSignal;
 }
+
+/** What start() returns: the exit code, or with `async: true` a promise of it. */
+export type StartResult<Async extends boolean> = Async extends true ? Promise<number> : number;
+/** What initialize() returns: nothing, or with `async: true` a promise. */
+export type InitializeResult<Async extends boolean> = Async extends true ? Promise<void> : void;
+
+/**
+ * The imports that may wait, which the async host wraps in WebAssembly.Suspending. Every other
+ * import (files, clocks, args…) is linked as the synchronous host links it, at the same cost.
+ */
+const WAITING: ReadonlySet<ImportName> = new Set<ImportName>(["fd_read", "fd_write", "poll_oneoff", "sched_yield", "sock_accept", "sock_recv", "sock_send"]);
 
 type ImportObject = Record<string, Record<string, (...args: never[]) => unknown>>;
 
@@ -163,14 +189,19 @@ function releaseAll({ fds, resolver, io }: HostResources): void {
  */
 const unreleased = new FinalizationRegistry<HostResources>(releaseAll);
 
-export class WASI {
+export class WASI<Async extends boolean = false> {
   readonly wasiImport: Record<ImportName, (...args: never[]) => number>;
   readonly #unstableImport: Record<ImportName, (...args: never[]) => number>;
   readonly #version: "preview1" | "unstable";
   readonly #returnOnExit: boolean;
   readonly #memory = new GuestMemory();
   readonly #fds: FdTable;
-  readonly #io = new IoThread();
+  readonly #io: IoThread;
+  /** The async host's means of waiting, or undefined for the synchronous host. */
+  readonly #asyncHost: AsyncStdio | undefined;
+  readonly #signal: AbortSignal | undefined;
+  /** getImportObject()'s answer in async mode, built once: the waiting imports wrapped in Suspending. */
+  #suspendingImports: ImportObject | undefined;
   readonly #resources: HostResources;
   readonly #ctx: Context;
   readonly #stdio: readonly [StdinOption | undefined, StdoutOption | undefined, StdoutOption | undefined];
@@ -180,10 +211,14 @@ export class WASI {
   #failure: EmbedderError | undefined;
   #started = false;
 
-  constructor(options: WASIOptions = {}) {
+  constructor(options: WASIOptions<Async> = {}) {
     checkOptions(options);
     this.#version = versionOf(options.version);
     this.#returnOnExit = returnOnExitOf(options.returnOnExit);
+    const isAsync = asyncOf(options.async);
+    this.#signal = signalOf(options.signal, isAsync);
+    this.#io = new IoThread(isAsync);
+    this.#asyncHost = isAsync ? { changes: new Changes(), io: this.#io } : undefined;
 
     // Checked before any preopen is opened, as every option that can be refused.
     const tracers = [tracerFor(options.trace, this.#memory, preview1), tracerFor(options.trace, this.#memory, unstable)];
@@ -204,6 +239,7 @@ export class WASI {
       listings: new ListingStreams(),
       io: this.#io,
       ...clockAndRandom(options.deterministic),
+      asyncHost: this.#asyncHost,
     };
     this.#stdio = [checkStdioFd(options.stdin, "stdin"), checkStdioFd(options.stdout, "stdout"), checkStdioFd(options.stderr, "stderr")];
     this.#resources = { fds: this.#fds, resolver: this.#ctx.resolver, io: this.#io };
@@ -227,54 +263,111 @@ export class WASI {
     this.#unstableImport = this.#buildImports(this.#ctx, unstable, tracers[1]);
   }
 
-  /** The import object for the configured version (both module names are present, so either kind of module links). */
+  /**
+   * The import object for the configured version (both module names are present, so either kind of
+   * module links). In async mode the imports that may wait are WebAssembly.Suspending objects.
+   */
   getImportObject(): ImportObject {
+    if (this.#asyncHost !== undefined) return (this.#suspendingImports ??= this.#importObject(suspendingOnes));
+    return this.#importObject((imports) => imports);
+  }
+
+  #importObject(wrap: (imports: Record<ImportName, (...args: never[]) => number>) => Record<string, unknown>): ImportObject {
     const primary = this.#version === "preview1" ? "wasi_snapshot_preview1" : "wasi_unstable";
     const secondary = this.#version === "preview1" ? "wasi_unstable" : "wasi_snapshot_preview1";
     const primaryImport = this.#version === "preview1" ? this.wasiImport : this.#unstableImport;
     const secondaryImport = this.#version === "preview1" ? this.#unstableImport : this.wasiImport;
     // No prototype, so that a module importing e.g. `wasi_snapshot_preview1.toString` fails to link.
-    return Object.assign(Object.create(null) as ImportObject, { [primary]: primaryImport, [secondary]: secondaryImport });
+    return Object.assign(Object.create(null) as ImportObject, { [primary]: wrap(primaryImport), [secondary]: wrap(secondaryImport) });
   }
 
-  /** Runs a command's `_start`. Returns the exit code (0 if `_start` returns). */
-  start(instance: WebAssembly.Instance): number {
+  /**
+   * Runs a command's `_start`. Returns the exit code (0 if `_start` returns); in async mode a
+   * promise of it, which rejects with the signal's reason if the guest is aborted.
+   */
+  start(instance: WebAssembly.Instance): StartResult<Async> {
     const exports = this.#claim(instance);
-    try {
+    const check = () => {
       if (typeof exports._start !== "function") throw invalidArgType("instance.exports._start is not a function: not a WASI command");
       if (exports._initialize !== undefined) throw invalidArgType("a WASI command must not export _initialize");
       this.#bindMemory(exports.memory);
+    };
+    if (this.#asyncHost !== undefined) return this.#startAsync(check, exports._start as () => void) as StartResult<Async>;
+    try {
+      check();
       (exports._start as () => void)();
     } catch (error) {
-      if (isInstance(error, ProcExit)) return this.#exit(error.code, true);
-      this.close(); // a trap ends the guest as an exit does (and a module that cannot start holds nothing)
-      this.#rethrowFailure();
-      throw error;
+      return this.#ended(error) as StartResult<Async>;
     }
     this.#rethrowFailure(); // a guest may have caught it (wasm exception handling)
+    return this.#exit(0, false) as StartResult<Async>;
+  }
+
+  async #startAsync(check: () => void, start: () => void): Promise<number> {
+    try {
+      check();
+      this.#stopIfAborted();
+      await jspi()!.promising(start)();
+    } catch (error) {
+      return this.#ended(error);
+    }
+    this.#rethrowFailure();
     return this.#exit(0, false);
   }
 
-  /** Initialises a reactor: calls `_initialize` if it is exported. Accepts an Instance or `{ exports }`. */
-  initialize(instance: WebAssembly.Instance | { exports: WebAssembly.Exports }): void {
+  /**
+   * Initialises a reactor: calls `_initialize` if it is exported. Accepts an Instance or `{ exports }`.
+   * In async mode it returns a promise; the reactor's other exports that may wait must then be
+   * called through WebAssembly.promising.
+   */
+  initialize(instance: WebAssembly.Instance | { exports: WebAssembly.Exports }): InitializeResult<Async> {
     const exports = this.#claim(instance);
-    try {
+    const check = () => {
       if (exports._start !== undefined) throw invalidArgType("a WASI reactor must not export _start");
       if (exports._initialize !== undefined && typeof exports._initialize !== "function") {
         throw invalidArgType("instance.exports._initialize is not a function");
       }
       this.#bindMemory(exports.memory);
-      (exports._initialize as (() => void) | undefined)?.();
+    };
+    const initialize = exports._initialize as (() => void) | undefined;
+    if (this.#asyncHost !== undefined) return this.#initializeAsync(check, initialize) as InitializeResult<Async>;
+    try {
+      check();
+      initialize?.();
     } catch (error) {
-      if (isInstance(error, ProcExit)) {
-        this.#exit(error.code, true);
-        return;
-      }
-      this.close(); // this instance can never run: nothing to keep
-      this.#rethrowFailure();
-      throw error;
+      this.#ended(error);
+      return undefined as InitializeResult<Async>;
     }
     this.#rethrowFailure();
+    return undefined as InitializeResult<Async>;
+  }
+
+  async #initializeAsync(check: () => void, initialize: (() => void) | undefined): Promise<void> {
+    try {
+      check();
+      this.#stopIfAborted();
+      if (initialize !== undefined) await jspi()!.promising(initialize)();
+    } catch (error) {
+      this.#ended(error);
+      return;
+    }
+    this.#rethrowFailure();
+  }
+
+  /**
+   * How start() and initialize() end when the guest did not return: proc_exit gives its code;
+   * anything else (a trap, an embedder's exception, an abort) closes every descriptor and is thrown.
+   */
+  #ended(error: unknown): number {
+    if (isInstance(error, ProcExit)) return this.#exit(error.code, true);
+    this.close(); // a trap ends the guest as an exit does (and a module that cannot start holds nothing)
+    if (isInstance(error, Aborted)) throw error.reason;
+    this.#rethrowFailure();
+    throw error;
+  }
+
+  #stopIfAborted(): void {
+    if (this.#signal?.aborted === true) throw new Aborted(this.#signal.reason);
   }
 
   /**
@@ -299,7 +392,8 @@ export class WASI {
   /** Stdio and the preopens, into an empty fd table. */
   #open(): void {
     const [stdin, stdout, stderr] = this.#stdio;
-    const stdio = [stdinHandle(stdin), stdoutHandle("stdout", stdout, 1), stdoutHandle("stderr", stderr, 2)];
+    const host = this.#asyncHost;
+    const stdio = [stdinHandle(stdin, host), stdoutHandle("stdout", stdout, 1, host), stdoutHandle("stderr", stderr, 2, host)];
     stdio.forEach((handle, fd) => {
       const tty = "isTty" in handle && handle.isTty === true;
       this.#fds.set(fd, { handle, rightsBase: stdioRights(fd === 0 ? "in" : "out", tty), rightsInheriting: 0n });
@@ -379,12 +473,13 @@ export class WASI {
       ...fdSyscalls(ctx, abi),
       ...pathSyscalls(ctx, abi),
       ...pollSyscalls(ctx, abi),
-      ...procSyscalls(),
+      ...procSyscalls(this.#asyncHost !== undefined),
       ...sockSyscalls(ctx),
     };
     const imports = Object.create(null) as Record<ImportName, (...args: never[]) => number>;
     for (const name of importNames) {
-      imports[name] = this.#wrap(name, impls[name] as Impl, ctx.resolver, tracer);
+      const waits = this.#asyncHost !== undefined && WAITING.has(name);
+      imports[name] = (waits ? this.#wrapWaiting : this.#wrap).call(this, name, impls[name] as Impl, ctx.resolver, tracer);
     }
     return imports;
   }
@@ -429,6 +524,70 @@ export class WASI {
     if (!tracer) return run;
     return (...raw: unknown[]) => tracer.call(name, raw, () => run(...raw));
   }
+
+  /**
+   * The async host's wrapper for an import that may wait: as #wrap, but a WouldWait from the call
+   * is awaited (the guest suspended, the event loop free) and the call runs again, until it
+   * answers. The answer is a number when no wait was needed, else a promise of it; an abort
+   * rejects the promise with Aborted, which unwinds the guest to start(). A traced call is
+   * reported once, with its final answer.
+   */
+  #wrapWaiting(name: ImportName, impl: Impl, resolver: Resolver, tracer: CallTracer | undefined): (...args: never[]) => number {
+    const params = signatures[name].params;
+    const decode = params.map((p) => decoders[p.type]);
+    const memory = this.#memory;
+    const signal = this.#signal;
+    const attempt = (call: () => number | void): number | WouldWait => {
+      if (this.#exitCode !== undefined) throw new ProcExit(this.#exitCode);
+      if (this.#failure !== undefined) throw this.#failure.thrown;
+      this.#stopIfAborted();
+      try {
+        memory.refresh();
+        const result = call();
+        return typeof result === "number" ? result : Errno.SUCCESS;
+      } catch (error) {
+        if (isInstance(error, WouldWait)) return error;
+        if (isInstance(error, ProcExit)) throw error;
+        if (isInstance(error, EmbedderError)) {
+          this.#failure ??= error;
+          throw error.thrown;
+        }
+        return errnoOf(error);
+      } finally {
+        resolver.release();
+      }
+    };
+    const report = (raw: unknown[], answer: () => number): number => (tracer ? tracer.call(name, raw, answer) : answer());
+    return ((...raw: unknown[]): number | Promise<number> => {
+      const first = () => impl(...raw.slice(0, params.length).map((value, i) => decode[i]!(value)));
+      const settle = (outcome: number | WouldWait): number | Promise<number> => {
+        if (!isInstance(outcome, WouldWait)) return report(raw, () => outcome);
+        return unlessAborted(outcome.ready, signal).then(
+          () => settle(attempt(outcome.resume ?? first)),
+          (error: unknown) => report(raw, () => {
+            throw error;
+          }),
+        );
+      };
+      let outcome: number | WouldWait;
+      try {
+        outcome = attempt(first);
+      } catch (error) {
+        return report(raw, () => {
+          throw error;
+        });
+      }
+      return settle(outcome);
+    }) as unknown as (...args: never[]) => number;
+  }
+}
+
+/** An import module's waiting imports wrapped in WebAssembly.Suspending; the others as they are. */
+function suspendingOnes(imports: Record<ImportName, (...args: never[]) => number>): Record<string, unknown> {
+  const { Suspending } = jspi()!;
+  const wrapped: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+  for (const name of importNames) wrapped[name] = WAITING.has(name) ? new Suspending(imports[name]) : imports[name];
+  return wrapped;
 }
 
 /** `instanceof` itself throws for some values (a revoked Proxy); those are neither sentinel. */

@@ -87,6 +87,8 @@ export class ChannelStream {
         return fail(Atomics.load(this.#words, Word.IN_ERRNO) as Errno);
       }
       if (options.nonblocking) return got > 0 ? got : fail(Errno.AGAIN);
+      // The async host cannot wait with bytes taken (the call runs again after the wait): it returns them short.
+      if (got > 0 && this.#io.async) return got;
       this.#io.waitUntil(() => this.#io.ring.used(this.#in) > 0 || Atomics.load(this.#words, Word.IN_END) !== End.OPEN);
     }
   }
@@ -105,10 +107,11 @@ export class ChannelStream {
       const n = ring.put(this.#out, src.subarray(queued));
       queued += n;
       if (n > 0) this.#signalSend();
-      else if (nonblocking) break;
+      else if (nonblocking || (queued > 0 && this.#io.async)) break; // the async host's wait must find nothing done
       else this.#io.waitUntil(() => ring.free(this.#out) > 0 || broken());
     }
-    if (!nonblocking) this.#io.waitUntil(() => ring.used(this.#out) === 0 || broken());
+    // The async host returns once the bytes are queued: the I/O thread still sends them, even after close.
+    if (!nonblocking && !this.#io.async) this.#io.waitUntil(() => ring.used(this.#out) === 0 || broken());
     if (broken()) {
       const sent = Math.min(queued, (Atomics.load(this.#words, Word.OUT_TAIL) - start) | 0);
       if (sent > 0) return sent;
