@@ -31,6 +31,9 @@ export interface AsyncStdio {
  */
 export const STREAM_BUFFER_LIMIT = 16 * 1024 * 1024;
 
+/** Buffers up to this length may be the iovec scratch buffer's (src/iovecs.ts): a write kept across a wait copies them. */
+const SCRATCH_COPY_LIMIT = 64 * 1024;
+
 /**
  * One of the host's own descriptors. Reads and writes block as a program expects even when Node has
  * made the descriptor non-blocking (it does for pipes once process.stdin/stdout is touched), unless
@@ -83,8 +86,29 @@ export class HostFdStdio extends Handle {
 
   override write(buffers: Uint8Array[]): number {
     const nonblocking = (this.fdflags & Fdflags.NONBLOCK) !== 0;
-    if (this.#asyncIo === undefined) return writeWaiting(this.#write, buffers, nonblocking);
-    return this.#retryLater(() => writeWaiting(this.#write, buffers, true), nonblocking);
+    if (this.#asyncIo === undefined || nonblocking) return writeWaiting(this.#write, buffers, nonblocking);
+    return this.#writeWhole(buffers, 0);
+  }
+
+  /**
+   * The async host's blocking write: what the host takes now, then the rest after waits on a timer
+   * (WouldWait resuming here), until all is written, as a blocking write to a pipe does. The rest
+   * is kept as views, but for buffers of the size of the iovec scratch buffer (which the next
+   * call reuses): those are copied, at most one scratch buffer's worth per batch.
+   */
+  #writeWhole(buffers: readonly Uint8Array[], done: number): number {
+    let n = 0;
+    try {
+      n = writeWaiting(this.#write, buffers, true);
+    } catch (error) {
+      if (errnoOf(error) !== Errno.AGAIN) {
+        if (done > 0) return done;
+        throw error;
+      }
+    }
+    const rest = remainder(buffers, n);
+    if (rest.length === 0) return done + n;
+    throw new WouldWait(delay(RETRY_MS), () => this.#writeWhole(rest, done + n));
   }
 
   /** The async host: a host EAGAIN with nothing moved is waited out on a timer, the event loop free. */
@@ -128,6 +152,18 @@ export class HostFdStdio extends Handle {
   override datasync(): void {
     if (this.#syncable) fs.fdatasyncSync(this.hostFd);
   }
+}
+
+/** What of `buffers` is left after `n` bytes, detached from the iovec scratch buffer (see #writeWhole). */
+function remainder(buffers: readonly Uint8Array[], n: number): Uint8Array[] {
+  const rest: Uint8Array[] = [];
+  for (const buffer of buffers) {
+    const left = n >= buffer.byteLength ? undefined : buffer.subarray(Math.max(n, 0));
+    n -= buffer.byteLength;
+    if (left === undefined) continue;
+    rest.push(left.byteLength <= SCRATCH_COPY_LIMIT ? left.slice() : left);
+  }
+  return rest;
 }
 
 /** stdin served from bytes in memory or from a callback that hands out chunks. */

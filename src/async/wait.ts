@@ -14,6 +14,23 @@ export class WouldWait {
   ) {}
 }
 
+/**
+ * `then(run())`, where a wait inside `run` that resumes (a write that must finish whole) resumes
+ * into `then` too: what an import does with its handle's answer (the count it writes back) is done
+ * once, after the last wait.
+ */
+export function afterWaits<T>(run: () => number, then: (n: number) => T): T {
+  try {
+    return then(run());
+  } catch (error) {
+    if (error instanceof WouldWait && error.resume !== undefined) {
+      const resume = error.resume as () => number;
+      throw new WouldWait(error.ready, () => afterWaits(resume, then) as number | void);
+    }
+    throw error;
+  }
+}
+
 /** Where the synchronous host sleeps and retries (a host fd answering EAGAIN), the async one waits this long. */
 export const RETRY_MS = 2;
 

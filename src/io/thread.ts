@@ -90,13 +90,18 @@ export class IoThread {
 
   /**
    * Settles when the doorbell moves on from `seen` or `timeoutMs` passes, the thread free meanwhile.
-   * Without a thread started nothing can ring: it settles after the timeout only.
+   * Without a thread started nothing can ring: it settles after the timeout only. A pending
+   * Atomics.waitAsync does not keep Node running, so a timer as long as the wait does: a guest
+   * waiting on a socket or a piped stdin keeps the process alive as Node's own reads would.
    */
   changed(seen: number, timeoutMs: number): Promise<unknown> {
     if (this.#worker === undefined) return new Promise(() => {});
+    const ms = Math.min(timeoutMs, ASYNC_WAIT_MAX_MS);
     const waitAsync = (Atomics as unknown as { waitAsync(a: Int32Array, i: number, v: number, t: number): { async: boolean; value: unknown } }).waitAsync;
-    const result = waitAsync(this.#control, Control.DOORBELL, seen, Math.min(timeoutMs, ASYNC_WAIT_MAX_MS));
-    return result.async ? (result.value as Promise<unknown>) : Promise.resolve();
+    const result = waitAsync(this.#control, Control.DOORBELL, seen, ms);
+    if (!result.async) return Promise.resolve();
+    const keepAlive = setTimeout(() => {}, ms + 10);
+    return (result.value as Promise<unknown>).finally(() => clearTimeout(keepAlive));
   }
 
   /** Blocks until `ready()` holds; checked again on every ring of the doorbell. Async: WouldWait instead. */
