@@ -172,7 +172,15 @@ t.test("backpressure: a guest writing 1 GiB to a slow sink keeps host memory fla
   global.gc?.();
   const before = process.memoryUsage().rss;
   let peak = before;
-  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
+  /** The peak RSS while the first quarter went through, and while the last half did. */
+  let peakEarly = before;
+  let peakLate = before;
+  const sampler = setInterval(() => {
+    const rss = process.memoryUsage().rss;
+    peak = Math.max(peak, rss);
+    if (received <= BLOCKS * 65536 * 0.25) peakEarly = Math.max(peakEarly, rss);
+    if (received >= BLOCKS * 65536 * 0.5) peakLate = Math.max(peakLate, rss);
+  }, 20);
   const { exitCode } = await runAsync(await writer(BLOCKS), { stdout: sink });
   clearInterval(sampler);
   await new Promise((resolve) => sink.end(resolve));
@@ -181,6 +189,8 @@ t.test("backpressure: a guest writing 1 GiB to a slow sink keeps host memory fla
   t.ok(maxBuffered <= 512 * 1024, `the sink never held more than its high-water mark and a block (${maxBuffered} bytes)`);
   const grown = (peak - before) / 2 ** 20;
   t.ok(grown < 128, `RSS grew by ${grown.toFixed(1)} MiB while 1 GiB went through`);
+  const drift = (peakLate - peakEarly) / 2 ** 20;
+  t.ok(drift < 48, `and stayed flat: the last half's peak is ${drift.toFixed(1)} MiB above the first quarter's`);
 });
 
 t.test("an abort ends a waiting guest: start() rejects with the reason and every descriptor is released", { skip: needsJspi }, async (t) => {
