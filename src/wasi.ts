@@ -200,8 +200,6 @@ export class WASI<Async extends boolean = false> {
   /** The async host's means of waiting, or undefined for the synchronous host. */
   readonly #asyncHost: AsyncStdio | undefined;
   readonly #signal: AbortSignal | undefined;
-  /** getImportObject()'s answer in async mode, built once: the waiting imports wrapped in Suspending. */
-  #suspendingImports: ImportObject | undefined;
   readonly #resources: HostResources;
   readonly #ctx: Context;
   readonly #stdio: readonly [StdinOption | undefined, StdoutOption | undefined, StdoutOption | undefined];
@@ -259,8 +257,11 @@ export class WASI<Async extends boolean = false> {
       [kStarted]: { get: () => this.#started, set: (value: unknown) => this.#setStarted(value), enumerable: true, configurable: true },
     });
 
-    this.wasiImport = this.#buildImports(this.#ctx, preview1, tracers[0]);
-    this.#unstableImport = this.#buildImports(this.#ctx, unstable, tracers[1]);
+    // In async mode the waiting imports are WebAssembly.Suspending objects here too, so that a module
+    // linked with wasiImport directly (as node:wasi's users do) suspends as well.
+    const linked = isAsync ? suspendingOnes : <T>(imports: T) => imports;
+    this.wasiImport = linked(this.#buildImports(this.#ctx, preview1, tracers[0]));
+    this.#unstableImport = linked(this.#buildImports(this.#ctx, unstable, tracers[1]));
   }
 
   /**
@@ -268,17 +269,12 @@ export class WASI<Async extends boolean = false> {
    * module links). In async mode the imports that may wait are WebAssembly.Suspending objects.
    */
   getImportObject(): ImportObject {
-    if (this.#asyncHost !== undefined) return (this.#suspendingImports ??= this.#importObject(suspendingOnes));
-    return this.#importObject((imports) => imports);
-  }
-
-  #importObject(wrap: (imports: Record<ImportName, (...args: never[]) => number>) => Record<string, unknown>): ImportObject {
     const primary = this.#version === "preview1" ? "wasi_snapshot_preview1" : "wasi_unstable";
     const secondary = this.#version === "preview1" ? "wasi_unstable" : "wasi_snapshot_preview1";
     const primaryImport = this.#version === "preview1" ? this.wasiImport : this.#unstableImport;
     const secondaryImport = this.#version === "preview1" ? this.#unstableImport : this.wasiImport;
     // No prototype, so that a module importing e.g. `wasi_snapshot_preview1.toString` fails to link.
-    return Object.assign(Object.create(null) as ImportObject, { [primary]: wrap(primaryImport), [secondary]: wrap(secondaryImport) });
+    return Object.assign(Object.create(null) as ImportObject, { [primary]: primaryImport, [secondary]: secondaryImport });
   }
 
   /**
@@ -286,21 +282,30 @@ export class WASI<Async extends boolean = false> {
    * promise of it, which rejects with the signal's reason if the guest is aborted.
    */
   start(instance: WebAssembly.Instance): StartResult<Async> {
+    if (this.#asyncHost !== undefined) {
+      let exports: WebAssembly.Exports;
+      try {
+        exports = this.#claim(instance);
+      } catch (error) {
+        return Promise.reject(error) as StartResult<Async>; // the async host fails only by rejecting
+      }
+      return this.#startAsync(() => this.#checkCommand(exports), exports._start as () => void) as StartResult<Async>;
+    }
     const exports = this.#claim(instance);
-    const check = () => {
-      if (typeof exports._start !== "function") throw invalidArgType("instance.exports._start is not a function: not a WASI command");
-      if (exports._initialize !== undefined) throw invalidArgType("a WASI command must not export _initialize");
-      this.#bindMemory(exports.memory);
-    };
-    if (this.#asyncHost !== undefined) return this.#startAsync(check, exports._start as () => void) as StartResult<Async>;
     try {
-      check();
+      this.#checkCommand(exports);
       (exports._start as () => void)();
     } catch (error) {
       return this.#ended(error) as StartResult<Async>;
     }
     this.#rethrowFailure(); // a guest may have caught it (wasm exception handling)
     return this.#exit(0, false) as StartResult<Async>;
+  }
+
+  #checkCommand(exports: WebAssembly.Exports): void {
+    if (typeof exports._start !== "function") throw invalidArgType("instance.exports._start is not a function: not a WASI command");
+    if (exports._initialize !== undefined) throw invalidArgType("a WASI command must not export _initialize");
+    this.#bindMemory(exports.memory);
   }
 
   async #startAsync(check: () => void, start: () => void): Promise<number> {
@@ -321,7 +326,13 @@ export class WASI<Async extends boolean = false> {
    * called through WebAssembly.promising.
    */
   initialize(instance: WebAssembly.Instance | { exports: WebAssembly.Exports }): InitializeResult<Async> {
-    const exports = this.#claim(instance);
+    let exports: WebAssembly.Exports;
+    try {
+      exports = this.#claim(instance);
+    } catch (error) {
+      if (this.#asyncHost !== undefined) return Promise.reject(error) as InitializeResult<Async>;
+      throw error;
+    }
     const check = () => {
       if (exports._start !== undefined) throw invalidArgType("a WASI reactor must not export _start");
       if (exports._initialize !== undefined && typeof exports._initialize !== "function") {
@@ -582,11 +593,14 @@ export class WASI<Async extends boolean = false> {
   }
 }
 
-/** An import module's waiting imports wrapped in WebAssembly.Suspending; the others as they are. */
-function suspendingOnes(imports: Record<ImportName, (...args: never[]) => number>): Record<string, unknown> {
+/**
+ * An import module's waiting imports wrapped in WebAssembly.Suspending, the others as they are.
+ * (Typed as the plain functions: wasiImport's type is node:wasi's, and a Suspending links the same.)
+ */
+function suspendingOnes(imports: Record<ImportName, (...args: never[]) => number>): Record<ImportName, (...args: never[]) => number> {
   const { Suspending } = jspi()!;
-  const wrapped: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
-  for (const name of importNames) wrapped[name] = WAITING.has(name) ? new Suspending(imports[name]) : imports[name];
+  const wrapped = Object.create(null) as Record<ImportName, (...args: never[]) => number>;
+  for (const name of importNames) wrapped[name] = WAITING.has(name) ? (new Suspending(imports[name]) as unknown as (...args: never[]) => number) : imports[name];
   return wrapped;
 }
 

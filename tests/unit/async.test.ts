@@ -228,7 +228,25 @@ t.test("the waiting imports are WebAssembly.Suspending; every other import is th
   t.equal(typeof imports.path_open, "function", "path_open is the plain synchronous import");
   t.equal(typeof imports.clock_time_get, "function", "clock_time_get too");
   t.equal(imports.path_open, wasi.wasiImport.path_open, "the same function the synchronous host links");
+  t.equal(imports.fd_read, wasi.wasiImport.fd_read, "wasiImport holds the Suspending too");
   wasi.close();
+});
+
+t.test("a module linked with wasiImport, as node:wasi's users do, suspends as well; misuse rejects", { skip: needsJspi }, async (t) => {
+  const out: string[] = [];
+  const wasi = new WASI({ async: true, stdout: (chunk: Uint8Array) => void out.push(Buffer.from(chunk).toString()) });
+  const instance = new WebAssembly.Instance(await sleeper(50), { wasi_snapshot_preview1: wasi.wasiImport });
+  let ticks = 0;
+  const timer = setInterval(() => ticks++, 5);
+  const started = wasi.start(instance);
+  t.ok(started instanceof Promise, "start() returns a promise");
+  t.equal(await started, 0);
+  clearInterval(timer);
+  t.same(out, ["slept\n"]);
+  t.ok(ticks >= 3, `the loop ran meanwhile (${ticks} ticks)`);
+  const again = wasi.start(instance);
+  t.ok(again instanceof Promise, "a second start() returns a promise too");
+  await t.rejects(again, { code: "ERR_WASI_ALREADY_STARTED" }, "and rejects, as the async host fails");
 });
 
 t.test("JSPI is reported as present on Node 24 and later", async (t) => {

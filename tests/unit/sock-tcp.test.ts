@@ -289,3 +289,43 @@ t.test("tcpListen is validated, and a port in use is the embedder's error", asyn
   t.throws(() => new WASI({ tcpListen: [`127.0.0.1:${port}`] }), /EADDRINUSE/);
   await new Promise((resolve) => server.close(resolve));
 });
+
+t.test("on the async host, a guest echo server runs in this very process, serving its clients from the same thread", {
+  skip: typeof (WebAssembly as { Suspending?: unknown }).Suspending === "function" ? false : `no JSPI before Node 24 (this is Node ${process.versions.node})`,
+}, async (t) => {
+  const port = await freePort();
+  const statuses: string[] = [];
+  const controller = new AbortController();
+  const wasi = new WASI({
+    async: true,
+    tcpListen: [`127.0.0.1:${port}`],
+    stdout: (chunk: Uint8Array) => void statuses.push(Buffer.from(chunk).toString()),
+    signal: controller.signal,
+  });
+  const module = new WebAssembly.Module(await watToWasm(ECHO_SERVER(3)));
+  const running = wasi.start(new WebAssembly.Instance(module, wasi.getImportObject()));
+  running.catch(() => {});
+
+  for (const size of [10, 1 << 20, 3000]) {
+    const socket = await connect(port);
+    const message = randomBytes(size);
+    socket.write(message);
+    const echo = await receive(socket, size);
+    t.ok(echo.equals(message), `${size} bytes echoed, both ways at once`);
+    socket.end();
+    t.ok(await closed(socket), "closed by the guest after our end");
+  }
+  t.same(statuses, ["o", "o", "o"], "each connection ended cleanly, as the guest saw it");
+
+  // The guest now waits in sock_accept for good: the abort ends it and closes its listener.
+  controller.abort();
+  await t.rejects(running, { name: "AbortError" });
+  const refused = await new Promise<string>((resolve) => {
+    const socket = net.connect(port, "127.0.0.1", () => {
+      socket.destroy();
+      resolve("connected");
+    });
+    socket.once("error", (error: NodeJS.ErrnoException) => resolve(error.code ?? "error"));
+  });
+  t.equal(refused, "ECONNREFUSED", "the listener is closed");
+});
