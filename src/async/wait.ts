@@ -38,19 +38,27 @@ export const RETRY_MS = 2;
 const MAX_TIMER_MS = 0x7fffffff;
 
 /**
- * Settles when any of `waits` does, or after `ms` (Infinity: never by itself). The timer is
- * cleared as soon as it is not needed, so a finished wait keeps no timer (nor the process) alive.
+ * Settles when any of `waits` does, `changes` are announced, or `ms` pass (Infinity: never by
+ * itself). The timer and the subscription to `changes` end with it, so a guest that polls a
+ * million times leaves nothing behind (a promise that never settles would keep every poll's
+ * reaction). Each of `waits` is the caller's own: one shared by many waits would gather theirs.
  */
-export function firstOf(waits: readonly Promise<unknown>[], ms: number): Promise<void> {
+export function firstOf(waits: readonly Promise<unknown>[], ms: number, changes?: Changes): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     let timer: NodeJS.Timeout | undefined;
-    const done = () => {
+    let unsubscribe: (() => void) | undefined;
+    const end = () => {
       if (timer !== undefined) clearTimeout(timer);
+      unsubscribe?.();
+    };
+    const done = () => {
+      end();
       resolve();
     };
     if (ms !== Infinity) timer = setTimeout(done, Math.min(Math.max(ms, 0), MAX_TIMER_MS));
+    unsubscribe = changes?.subscribe(done);
     for (const wait of waits) wait.then(done, (error: unknown) => {
-      if (timer !== undefined) clearTimeout(timer);
+      end();
       reject(error);
     });
   });
@@ -68,21 +76,27 @@ export function nextTurn(): Promise<void> {
 
 /**
  * Wakes the pollers of one instance when the state of one of its async stdio streams changes (a
- * chunk arrived, a sink drained, a stream ended). One promise serves every waiter until it fires.
+ * chunk arrived, a sink drained, a stream ended). A poller subscribes for one wait and leaves.
  */
 export class Changes {
-  #promise: Promise<void> | undefined;
-  #resolve: (() => void) | undefined;
+  readonly #waiting = new Set<() => void>();
 
-  next(): Promise<void> {
-    this.#promise ??= new Promise<void>((resolve) => (this.#resolve = resolve));
-    return this.#promise;
+  /** Calls `wake` at the next change; the function returned unsubscribes. */
+  subscribe(wake: () => void): () => void {
+    const entry = () => wake();
+    this.#waiting.add(entry);
+    return () => this.#waiting.delete(entry);
+  }
+
+  /** How many pollers wait (for tests: none may be left behind). */
+  get waiting(): number {
+    return this.#waiting.size;
   }
 
   notify(): void {
-    const resolve = this.#resolve;
-    this.#promise = this.#resolve = undefined;
-    resolve?.();
+    const waiting = [...this.#waiting];
+    this.#waiting.clear();
+    for (const wake of waiting) wake();
   }
 }
 

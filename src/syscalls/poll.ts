@@ -86,7 +86,7 @@ export function pollSyscalls(ctx: Context, abi: Abi) {
           if (clock !== hostClock && sleepNs !== NEVER) clock.wait(sleepNs);
           else {
             const ms = sleepNs === NEVER ? Infinity : Number(sleepNs) / 1e6;
-            if (asyncHost !== undefined) throw new WouldWait(firstOf([asyncHost.changes.next(), io.changed(seen, ms)], ms), passes);
+            if (asyncHost !== undefined) throw new WouldWait(firstOf([io.changed(seen, ms)], ms, asyncHost.changes), passes);
             io.waitForChange(seen, ms);
           }
         }

@@ -8,6 +8,7 @@ import * as path from "node:path";
 import { PassThrough, Readable, Writable } from "node:stream";
 import t from "tap";
 import { WASI } from "../../src/index.js";
+import { Changes, firstOf } from "../../src/async/wait.js";
 import { tempDir } from "../helpers/harness.js";
 import { cat, hasJspi, needsJspi, openThenRead, sleeper, stdinPoller, writer, yielder } from "../helpers/async-guests.js";
 
@@ -252,4 +253,15 @@ t.test("a module linked with wasiImport, as node:wasi's users do, suspends as we
 t.test("JSPI is reported as present on Node 24 and later", async (t) => {
   const major = Number(process.versions.node.split(".")[0]);
   t.equal(hasJspi, major >= 24, `Node ${process.versions.node}`);
+});
+
+t.test("a poll's wait leaves nothing behind: no subscription to its instance's changes once it is over", async (t) => {
+  const changes = new Changes();
+  for (let i = 0; i < 2_000; i++) await firstOf([], 0, changes);
+  t.equal(changes.waiting, 0, "2,000 timed-out waits, none still subscribed");
+  const woken = firstOf([new Promise(() => {})], Infinity, changes);
+  t.equal(changes.waiting, 1, "a waiting poll is subscribed");
+  changes.notify();
+  await woken;
+  t.equal(changes.waiting, 0, "and leaves when a change wakes it");
 });
