@@ -9,7 +9,7 @@ import { PassThrough, Readable, Writable } from "node:stream";
 import t from "tap";
 import { WASI } from "../../src/index.js";
 import { Changes, firstOf } from "../../src/async/wait.js";
-import { tempDir } from "../helpers/harness.js";
+import { tempDir, wat } from "../helpers/harness.js";
 import { cat, hasJspi, needsJspi, openThenRead, sleeper, stdinPoller, writer, yielder } from "../helpers/async-guests.js";
 
 /** Runs `module` on the async host; stdout collected unless the options give their own. */
@@ -264,4 +264,26 @@ t.test("a poll's wait leaves nothing behind: no subscription to its instance's c
   changes.notify();
   await woken;
   t.equal(changes.waiting, 0, "and leaves when a change wakes it");
+});
+
+t.test("a reactor: initialize() resolves, and an export that waits runs through WebAssembly.promising", { skip: needsJspi }, async (t) => {
+  const module = await wat(`(module
+    (import "wasi_snapshot_preview1" "poll_oneoff" (func $poll (param i32 i32 i32 i32) (result i32)))
+    (memory (export "memory") 1)
+    (func (export "_initialize"))
+    (func (export "nap") (result i32)
+      (i32.store (i32.const 80) (i32.const 1))
+      (i64.store (i32.const 88) (i64.const 50000000))
+      (call $poll (i32.const 64) (i32.const 128) (i32.const 1) (i32.const 200))))`);
+  const wasi = new WASI({ async: true });
+  const instance = new WebAssembly.Instance(module, wasi.getImportObject());
+  const initialized = wasi.initialize(instance);
+  t.ok(initialized instanceof Promise, "initialize() returns a promise");
+  await initialized;
+  const nap = (WebAssembly as unknown as { promising: (f: unknown) => () => Promise<number> }).promising(instance.exports.nap);
+  const start = performance.now();
+  t.equal(await nap(), 0, "the export's poll succeeded");
+  t.ok(performance.now() - start >= 45, "after its 50 ms");
+  t.throws(() => (instance.exports.nap as () => number)(), { name: "SuspendError" }, "called directly, its wait traps (V8's rule)");
+  wasi.close();
 });
