@@ -120,6 +120,8 @@ type Decoder = (raw: unknown) => unknown;
 /** The most parameters an import has (path_open). */
 const MAX_PARAMS = 9;
 const absent: Decoder = () => undefined;
+/** The most parameters a waiting import has (sock_recv). */
+const MAX_WAITING_PARAMS = 6;
 
 /** How each ABI type arrives from the guest and what the implementation receives. */
 const decoders: Record<ParamType, Decoder> = {
@@ -545,50 +547,76 @@ export class WASI<Async extends boolean = false> {
    */
   #wrapWaiting(name: ImportName, impl: Impl, resolver: Resolver, tracer: CallTracer | undefined): (...args: never[]) => number {
     const params = signatures[name].params;
-    const decode = params.map((p) => decoders[p.type]);
+    if (params.length > MAX_WAITING_PARAMS) throw new Error(`${name}: more than ${MAX_WAITING_PARAMS} parameters`);
+    const [d0, d1, d2, d3, d4, d5] = Array.from({ length: MAX_WAITING_PARAMS }, (_, i) =>
+      i < params.length ? decoders[params[i]!.type] : absent,
+    ) as Decoder[];
     const memory = this.#memory;
     const signal = this.#signal;
-    const attempt = (call: () => number | void): number | WouldWait => {
+    const stopIfEnded = () => {
       if (this.#exitCode !== undefined) throw new ProcExit(this.#exitCode);
       if (this.#failure !== undefined) throw this.#failure.thrown;
       this.#stopIfAborted();
+    };
+    /** What a call that threw answers: the wait, an errno, or (rethrown) an exit or the embedder's exception. */
+    const caught = (error: unknown): number | WouldWait => {
+      if (isInstance(error, WouldWait)) return error;
+      if (isInstance(error, ProcExit)) throw error;
+      if (isInstance(error, EmbedderError)) {
+        this.#failure ??= error;
+        throw error.thrown;
+      }
+      return errnoOf(error);
+    };
+    // The first attempt, with the guest's arguments: like #wrap's run, it allocates nothing.
+    const first = (a0?: unknown, a1?: unknown, a2?: unknown, a3?: unknown, a4?: unknown, a5?: unknown): number | WouldWait => {
+      stopIfEnded();
+      try {
+        memory.refresh();
+        const result = impl(d0!(a0), d1!(a1), d2!(a2), d3!(a3), d4!(a4), d5!(a5));
+        return typeof result === "number" ? result : Errno.SUCCESS;
+      } catch (error) {
+        return caught(error);
+      } finally {
+        resolver.release();
+      }
+    };
+    const again = (call: () => number | void): number | WouldWait => {
+      stopIfEnded();
       try {
         memory.refresh();
         const result = call();
         return typeof result === "number" ? result : Errno.SUCCESS;
       } catch (error) {
-        if (isInstance(error, WouldWait)) return error;
-        if (isInstance(error, ProcExit)) throw error;
-        if (isInstance(error, EmbedderError)) {
-          this.#failure ??= error;
-          throw error.thrown;
-        }
-        return errnoOf(error);
+        return caught(error);
       } finally {
         resolver.release();
       }
     };
-    const report = (raw: unknown[], answer: () => number): number => (tracer ? tracer.call(name, raw, answer) : answer());
+    /** After a wait: the call again (or its resumption), until it answers; an abort rejects. */
+    const later = (wait: WouldWait, raw: unknown[]): Promise<number> =>
+      unlessAborted(wait.ready, signal).then(() => {
+        const outcome = again(wait.resume ?? (() => impl(...raw.map((value, i) => [d0, d1, d2, d3, d4, d5][i]!(value)))));
+        return typeof outcome === "number" ? outcome : later(outcome, raw);
+      });
+    const untraced = (a0?: unknown, a1?: unknown, a2?: unknown, a3?: unknown, a4?: unknown, a5?: unknown): number | Promise<number> => {
+      const outcome = first(a0, a1, a2, a3, a4, a5);
+      return typeof outcome === "number" ? outcome : later(outcome, [a0, a1, a2, a3, a4, a5].slice(0, params.length));
+    };
+    if (!tracer) return untraced as unknown as (...args: never[]) => number;
+    // Traced: one line per call, with its final answer.
     return ((...raw: unknown[]): number | Promise<number> => {
-      const first = () => impl(...raw.slice(0, params.length).map((value, i) => decode[i]!(value)));
-      const settle = (outcome: number | WouldWait): number | Promise<number> => {
-        if (!isInstance(outcome, WouldWait)) return report(raw, () => outcome);
-        return unlessAborted(outcome.ready, signal).then(
-          () => settle(attempt(outcome.resume ?? first)),
-          (error: unknown) => report(raw, () => {
-            throw error;
-          }),
-        );
-      };
-      let outcome: number | WouldWait;
+      const report = (answer: () => number) => tracer.call(name, raw, answer);
+      const fail = (error: unknown) => report(() => {
+        throw error;
+      });
+      let answer: number | Promise<number>;
       try {
-        outcome = attempt(first);
+        answer = untraced(...raw);
       } catch (error) {
-        return report(raw, () => {
-          throw error;
-        });
+        return fail(error);
       }
-      return settle(outcome);
+      return typeof answer === "number" ? report(() => answer as number) : answer.then((n) => report(() => n), fail);
     }) as unknown as (...args: never[]) => number;
   }
 }

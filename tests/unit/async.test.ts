@@ -287,3 +287,12 @@ t.test("a reactor: initialize() resolves, and an export that waits runs through 
   t.throws(() => (instance.exports.nap as () => number)(), { name: "SuspendError" }, "called directly, its wait traps (V8's rule)");
   wasi.close();
 });
+
+t.test("a traced guest on the async host: one line per call, with the answer it had after its wait", { skip: needsJspi }, async (t) => {
+  const lines: string[] = [];
+  const { exitCode } = await runAsync(await sleeper(30), { trace: (line: string) => void lines.push(line) });
+  t.equal(exitCode, 0);
+  t.equal(lines.filter((l) => l.includes("poll_oneoff(")).length, 1, "the poll is traced once, not per attempt");
+  t.match(lines.find((l) => l.includes("poll_oneoff(")) ?? "", /= SUCCESS$/, "with its final answer");
+  t.match(lines.find((l) => l.includes("fd_write(")) ?? "", /= SUCCESS$/);
+});
