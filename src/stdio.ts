@@ -9,6 +9,7 @@ import { EmbedderError, errnoOf, fail } from "./errors.js";
 import { Handle } from "./handle.js";
 import { ChannelStream, type Readiness } from "./io/stream.js";
 import { gather, scatter, streamStat } from "./stdio-bytes.js";
+import { inScratch } from "./iovecs.js";
 import { AsyncStdin, AsyncStdout, isAsyncStdin, isAsyncStdout, type AsyncStdinOption, type AsyncStdoutOption } from "./async/stdio.js";
 import { delay, RETRY_MS, WouldWait, type Changes } from "./async/wait.js";
 import type { IoThread } from "./io/thread.js";
@@ -30,9 +31,6 @@ export interface AsyncStdio {
  * finds less room takes what fits (a short write), one that finds none is EIO.
  */
 export const STREAM_BUFFER_LIMIT = 16 * 1024 * 1024;
-
-/** Buffers up to this length may be the iovec scratch buffer's (src/iovecs.ts): a write kept across a wait copies them. */
-const SCRATCH_COPY_LIMIT = 64 * 1024;
 
 /**
  * One of the host's own descriptors. Reads and writes block as a program expects even when Node has
@@ -93,8 +91,8 @@ export class HostFdStdio extends Handle {
   /**
    * The async host's blocking write: what the host takes now, then the rest after waits on a timer
    * (WouldWait resuming here), until all is written, as a blocking write to a pipe does. The rest
-   * is kept as views, but for buffers of the size of the iovec scratch buffer (which the next
-   * call reuses): those are copied, at most one scratch buffer's worth per batch.
+   * is kept as views of guest memory (the guest is suspended: it cannot change them), but what is
+   * in the iovec scratch buffer, which the next call reuses, is copied: at most its 64 KiB.
    */
   #writeWhole(buffers: readonly Uint8Array[], done: number): number {
     let n = 0;
@@ -154,14 +152,14 @@ export class HostFdStdio extends Handle {
   }
 }
 
-/** What of `buffers` is left after `n` bytes, detached from the iovec scratch buffer (see #writeWhole). */
+/** What of `buffers` is left after `n` bytes; what was in the iovec scratch buffer is copied out of it (see #writeWhole). */
 function remainder(buffers: readonly Uint8Array[], n: number): Uint8Array[] {
   const rest: Uint8Array[] = [];
   for (const buffer of buffers) {
     const left = n >= buffer.byteLength ? undefined : buffer.subarray(Math.max(n, 0));
     n -= buffer.byteLength;
     if (left === undefined) continue;
-    rest.push(left.byteLength <= SCRATCH_COPY_LIMIT ? left.slice() : left);
+    rest.push(inScratch(left) ? left.slice() : left);
   }
   return rest;
 }

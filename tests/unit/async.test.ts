@@ -296,3 +296,51 @@ t.test("a traced guest on the async host: one line per call, with the answer it 
   t.match(lines.find((l) => l.includes("poll_oneoff(")) ?? "", /= SUCCESS$/, "with its final answer");
   t.match(lines.find((l) => l.includes("fd_write(")) ?? "", /= SUCCESS$/);
 });
+
+t.test("a blocking write of small iovecs to a full host pipe finishes whole after waits, its bytes intact while other guests reuse the scratch buffer", { skip: needsJspi || (process.platform === "win32" ? "a socket pair's fd" : false) }, async (t) => {
+  const { spawn } = await import("node:child_process");
+  // A child that starts reading only after 300 ms; until then its stdin, our socket pair, fills up.
+  const child = spawn(process.execPath, ["-e", "setTimeout(() => process.stdin.pipe(process.stdout), 300)"], { stdio: ["pipe", "pipe", "inherit"] });
+  t.teardown(() => void child.kill());
+  const fd = (child.stdin as unknown as { _handle: { fd: number } })._handle.fd;
+  let filled = 0;
+  for (const block = Buffer.alloc(65536, 0x2e); ; ) {
+    try {
+      filled += fs.writeSync(fd, block);
+    } catch {
+      break; // EAGAIN: full
+    }
+  }
+  const echoed: Buffer[] = [];
+  child.stdout.on("data", (chunk: Buffer) => echoed.push(chunk));
+
+  // 150 iovecs of 200 bytes (copied through the scratch buffer), each 'a'…: 30,000 bytes.
+  const iovecs = 150;
+  const program = (letter: number, fdOut: number) =>
+    wat(`(module
+    (import "wasi_snapshot_preview1" "fd_write" (func $write (param i32 i32 i32 i32) (result i32)))
+    (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+    (memory (export "memory") 1)
+    (func (export "_start") (local $i i32)
+      (memory.fill (i32.const 4096) (i32.const ${letter}) (i32.const ${iovecs * 200}))
+      (loop $next
+        (i32.store (i32.add (i32.const 64) (i32.mul (local.get $i) (i32.const 8))) (i32.add (i32.const 4096) (i32.mul (local.get $i) (i32.const 200))))
+        (i32.store (i32.add (i32.const 68) (i32.mul (local.get $i) (i32.const 8))) (i32.const 200))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br_if $next (i32.lt_u (local.get $i) (i32.const ${iovecs}))))
+      (if (call $write (i32.const ${fdOut}) (i32.const 64) (i32.const ${iovecs}) (i32.const 8)) (then (call $exit (i32.const 3))))
+      (if (i32.ne (i32.load (i32.const 8)) (i32.const ${iovecs * 200})) (then (call $exit (i32.const 4))))))`);
+  const writer = new WASI({ async: true, stdout: fd });
+  const writing = writer.start(new WebAssembly.Instance(await program(0x61, 1), writer.getImportObject()));
+  // Meanwhile other guests write 'z's through the same scratch buffer.
+  for (let i = 0; i < 5; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    t.equal((await runAsync(await program(0x7a, 1))).stdout, "z".repeat(iovecs * 200));
+  }
+  t.equal(await writing, 0, "the write finished whole (exit 4 would be a short count)");
+  child.stdin.end();
+  await new Promise((resolve) => child.stdout.on("end", resolve));
+  const all = Buffer.concat(echoed);
+  t.equal(all.byteLength, filled + iovecs * 200, "every byte came through");
+  t.equal(all.subarray(filled).toString(), "a".repeat(iovecs * 200), "the waiting guest's bytes, not the others'");
+});
