@@ -13,6 +13,11 @@
 //   CLI    node bin/run-wasi.js --dir FIXTURES::/fx module.wasm args…     (whole process)
 //   API    bench/runners/host.mjs api: run-wasi's WASI class in-process, a fresh WASI per round
 //          (resolver: runners/resolver.mjs api, run-wasi's WASI in the package's own loader)
+//   async  bench/runners/host.mjs async: the same with `async: true` (JSPI; left out, with a note,
+//          on a Node without it): fd_read/fd_write and the polls go through WebAssembly.Suspending,
+//          every other import is the synchronous host's own. Then bench/runners/suspend.mjs
+//          measures one import call's cost in each host: a plain import, a suspending one that
+//          answers at once, and one that really suspends (sched_yield).
 //   node   bench/runners/host.mjs node: node:wasi, version "preview1", returnOnExit
 //          (resolver: runners/resolver.mjs node, the package's loader as published)
 //   floor  (--floor) bench/runners/floor.mjs: the same program under a bare-minimum host (each
@@ -448,13 +453,17 @@ export function bigModule() {
 
 // --- running -------------------------------------------------------------------------------------
 const MODES = ["cli", "api", "node"];
-const MODE_LABEL = { cli: "run-wasi CLI", api: "run-wasi API", node: "node:wasi", floor: "floor", base: "baseline API" };
+const MODE_LABEL = { cli: "run-wasi CLI", api: "run-wasi API", async: "run-wasi async", node: "node:wasi", floor: "floor", base: "baseline API" };
+/** The async host runs on JavaScript Promise Integration: Node 24 and later. */
+export const hasJspi = typeof WebAssembly.Suspending === "function" && typeof WebAssembly.promising === "function";
 
 /** The hosts a workload runs under each round, in order: a runner-driven one has no CLI. */
 export function modesOf(w, opts) {
   const modes = w.runner ? ["api", "node"] : opts.floor && !w.informational ? [...MODES, "floor"] : [...MODES];
   // --baseline: another checkout's API, right after this one's in every round.
   if (opts.baseline && !w.informational) modes.splice(modes.indexOf("api") + 1, 0, "base");
+  // The async host, right after the synchronous API in every round, on the same program.
+  if (hasJspi && !w.runner) modes.splice(modes.indexOf("api") + 1, 0, "async");
   return modes;
 }
 
@@ -471,6 +480,8 @@ export function commandFor(mode, opts, w, wasm, fixtures) {
     case "api":
     case "base":
       return [...preload, host, "api", wasm, noDir ? "" : G, fixtures, ...args];
+    case "async":
+      return [...preload, host, "async", wasm, noDir ? "" : G, fixtures, ...args];
     case "node":
       return [...preload, host, "node", wasm, noDir ? "" : G, fixtures, ...args];
     case "floor":
@@ -565,6 +576,11 @@ function summarize(w, samples, metric) {
     // This checkout's start() over the baseline's, round by round: below 1, this one is faster.
     s.ratioBase = median(paired(get("api", "startMs"), get("base", "startMs"), (a, b) => a / b));
   }
+  if (samples.async?.length) {
+    s.startMs.async = median(get("async", "startMs"));
+    // The async host's start() over the synchronous one's, round by round: its whole cost.
+    s.ratioAsync = median(paired(get("async", "startMs"), get("api", "startMs"), (a, b) => a / b));
+  }
   if (samples.floor?.length) {
     s.startMs.floor = median(get("floor", "startMs"));
     s.wallMs.floor = median(get("floor", "wallMs"));
@@ -611,6 +627,7 @@ function report(results, opts) {
     "API÷node",
     ...(opts.floor ? ["floor÷node"] : []),
     ...(opts.baseline ? ["base start()", "API÷base"] : []),
+    ...(hasJspi ? ["async start()", "async÷API"] : []),
     "RSS node/CLI/API MiB",
     `RSS ≤ +${RSS_TARGET_MIB} MiB`,
     "target",
@@ -643,6 +660,7 @@ function report(results, opts) {
       fmtMs(s.startMs.api),
       w.startup ? `(${fmtR(s.ratioApi)})` : fmtR(s.ratioApi),
       ...(opts.baseline ? [fmtMs(s.startMs.base), fmtR(s.ratioBase)] : []),
+      ...(hasJspi ? [fmtMs(s.startMs.async), fmtR(s.ratioAsync)] : []),
       ...(opts.floor ? [s.ratioFloor === undefined ? "" : w.startup ? `${s.deltaFloorMs >= 0 ? "+" : ""}${s.deltaFloorMs.toFixed(1)} ms` : fmtR(s.ratioFloor)] : []),
       `${fmtMiB(s.rssMiB.node)}/${fmtMiB(s.rssMiB.cli)}/${fmtMiB(s.rssMiB.api)}`,
       rss,
@@ -661,6 +679,10 @@ function report(results, opts) {
         `  target ≤ ${GEOMEAN_TARGET}: ${gPrimary <= GEOMEAN_TARGET ? "met" : "NOT MET"}` +
         `\ngeometric mean, CLI whole process: ${fmtR(gCli)}    API start() only (file-system workloads): ${fmtR(gApi)}`,
     );
+  }
+  if (hasJspi) {
+    const asyncRatios = results.filter((r) => !r.failed && r.s.ratioAsync !== undefined && !r.w.startup && !r.w.informational);
+    console.log(`run-wasi async ÷ run-wasi API (start()), geometric mean over ${asyncRatios.length} workloads: ${fmtR(geomean(asyncRatios.map((r) => r.s.ratioAsync)))}`);
   }
   if (opts.floor) {
     const floors = counted.filter((r) => !r.w.startup && r.s.ratioFloor !== undefined).map((r) => r.s.ratioFloor);
@@ -742,7 +764,7 @@ function main() {
 
   console.log(
     `run-wasi bench: node ${process.version}, ${os.cpus().length}× ${os.cpus()[0]?.model.trim()}, ${os.platform()} ${os.release()}` +
-      `\nfixtures in ${fixtures}${base === "/dev/shm" ? " (tmpfs)" : ""}; ${opts.rounds} rounds (+${opts.warmup} warm-up), order CLI, API, node:wasi each round\n`,
+      `\nfixtures in ${fixtures}${base === "/dev/shm" ? " (tmpfs)" : ""}; ${opts.rounds} rounds (+${opts.warmup} warm-up), order CLI, API${hasJspi ? ", async" : ""}, node:wasi each round\n`,
   );
   const load = os.loadavg()[0];
   if (load > os.cpus().length * 0.5) {
@@ -793,6 +815,12 @@ function main() {
   }
   console.log("");
   report(results, opts);
+  if (hasJspi) {
+    const r = spawnSync(process.execPath, [path.join(here, "runners", "suspend.mjs")], { encoding: "utf8", env: { ...process.env, RUN_WASI_ROOT: opts.root } });
+    console.log(`\nimport call cost, run-wasi API (sync) and run-wasi async (bench/runners/suspend.mjs):\n${r.status === 0 ? r.stdout.trimEnd() : `FAILED: ${r.stderr}`}`);
+  } else {
+    console.log(`\nnote: run-wasi async left out: this Node (${process.version}) has no JSPI (WebAssembly.Suspending), which Node 24 and later enable by default`);
+  }
   if (opts.json) {
     const git = (...args) => spawnSync("git", ["-C", opts.root, ...args], { encoding: "utf8" }).stdout?.trim() || undefined;
     const out = {

@@ -19,6 +19,16 @@ const SCRATCH_BYTES = 64 * 1024;
 
 /** Lent to one call at a time; a nested call (a stdio callback calling another instance) gets its own. */
 let spareScratch: Uint8Array | undefined;
+/** Every scratch buffer's memory, to tell its views from views of guest memory. */
+const scratchBuffers = new WeakSet<ArrayBufferLike>();
+
+/**
+ * Is `view` in a scratch buffer? Such a view is good only until the call returns (the next call
+ * reuses the buffer): a write the async host finishes after a wait copies it (src/stdio.ts).
+ */
+export function inScratch(view: Uint8Array): boolean {
+  return scratchBuffers.has(view.buffer);
+}
 
 /** Throws EFAULT unless the array and every buffer it names lie inside memory. Allocates nothing. */
 function checkAll(mem: GuestMemory, ptr: number, count: number): void {
@@ -92,7 +102,11 @@ function copy(source: Uint8Array, start: number, len: number, target: Uint8Array
 }
 
 function takeScratch(): Uint8Array {
-  const scratch = spareScratch ?? new Uint8Array(SCRATCH_BYTES);
+  let scratch = spareScratch;
+  if (scratch === undefined) {
+    scratch = new Uint8Array(SCRATCH_BYTES);
+    scratchBuffers.add(scratch.buffer);
+  }
   spareScratch = undefined;
   return scratch;
 }

@@ -5,13 +5,25 @@ import { invalidArgType } from "./api-errors.js";
 import { tty } from "./builtins.js";
 import type { FilestatValue } from "./abi/layouts.js";
 import { readWaiting, writeWaiting, type Transfer } from "./blocking-io.js";
-import { EmbedderError, fail } from "./errors.js";
+import { EmbedderError, errnoOf, fail } from "./errors.js";
 import { Handle } from "./handle.js";
 import { ChannelStream, type Readiness } from "./io/stream.js";
+import { gather, scatter, streamStat } from "./stdio-bytes.js";
+import { inScratch } from "./iovecs.js";
+import { AsyncStdin, AsyncStdout, isAsyncStdin, isAsyncStdout, type AsyncStdinOption, type AsyncStdoutOption } from "./async/stdio.js";
+import { delay, RETRY_MS, WouldWait, type Changes } from "./async/wait.js";
 import type { IoThread } from "./io/thread.js";
 
-export type StdinOption = number | string | Uint8Array | ((maxBytes: number) => Uint8Array | string | null) | { fd: number };
-export type StdoutOption = number | NodeJS.WritableStream | ((chunk: Uint8Array) => void);
+/** The async host (options.async) also takes any Node Readable, web ReadableStream or async iterable of bytes. */
+export type StdinOption = number | string | Uint8Array | ((maxBytes: number) => Uint8Array | string | null) | { fd: number } | AsyncStdinOption;
+/** The async host also takes a web WritableStream, and waits on either kind of stream's backpressure. */
+export type StdoutOption = number | NodeJS.WritableStream | ((chunk: Uint8Array) => void) | AsyncStdoutOption;
+
+/** What stdio needs of the async host: where its changes are announced, and its I/O thread. */
+export interface AsyncStdio {
+  readonly changes: Changes;
+  readonly io: IoThread;
+}
 
 /**
  * The most bytes a stream given as stdout or stderr may hold unwritten (its `writableLength`). The
@@ -19,42 +31,6 @@ export type StdoutOption = number | NodeJS.WritableStream | ((chunk: Uint8Array)
  * finds less room takes what fits (a short write), one that finds none is EIO.
  */
 export const STREAM_BUFFER_LIMIT = 16 * 1024 * 1024;
-
-/**
- * What fd_filestat_get says of stdio: a stream, nothing more (as in wasmtime). Even a host file
- * behind it is not shown as one: run-wasi cannot move the host descriptor's offset (Node has no
- * lseek), so it cannot offer what a regular file promises.
- */
-function streamStat(filetype: Filetype): FilestatValue {
-  return { dev: 0n, ino: 0n, filetype, nlink: 1n, size: 0n, atim: 0n, mtim: 0n, ctim: 0n };
-}
-
-/** Copies as many bytes of `source` as fit into `buffers`, in order. */
-function scatter(source: Uint8Array, buffers: Uint8Array[]): number {
-  let done = 0;
-  for (const buffer of buffers) {
-    if (done >= source.byteLength) break;
-    const n = Math.min(buffer.byteLength, source.byteLength - done);
-    buffer.set(source.subarray(done, done + n));
-    done += n;
-  }
-  return done;
-}
-
-/** A copy of the first `max` bytes of `buffers`, joined. */
-function gather(buffers: Uint8Array[], max: number): Uint8Array {
-  let total = 0;
-  for (const b of buffers) total += b.byteLength;
-  const out = new Uint8Array(Math.min(total, max));
-  let at = 0;
-  for (const b of buffers) {
-    if (at === out.byteLength) break;
-    const n = Math.min(b.byteLength, out.byteLength - at);
-    out.set(n === b.byteLength ? b : b.subarray(0, n), at);
-    at += n;
-  }
-  return out;
-}
 
 /**
  * One of the host's own descriptors. Reads and writes block as a program expects even when Node has
@@ -77,8 +53,10 @@ export class HostFdStdio extends Handle {
   readonly #write: Transfer;
   #watched: ChannelStream | undefined;
   #unwatchable = false;
+  /** The async host's I/O thread: reads of a pipe or terminal go through it, and nothing blocks the thread. */
+  readonly #asyncIo: IoThread | undefined;
 
-  constructor(readonly hostFd: number) {
+  constructor(readonly hostFd: number, asyncIo?: IoThread) {
     super();
     let isTty = false;
     let syncable = false;
@@ -97,6 +75,7 @@ export class HostFdStdio extends Handle {
     this.filetype = isTty ? Filetype.CHARACTER_DEVICE : Filetype.UNKNOWN;
     this.#syncable = syncable;
     this.#watchable = watchable;
+    this.#asyncIo = asyncIo;
     this.#read = (buffer, offset, length) => fs.readSync(hostFd, buffer, offset, length, null);
     this.#write = (buffer, offset, length) => fs.writeSync(hostFd, buffer, offset, length);
   }
@@ -105,12 +84,47 @@ export class HostFdStdio extends Handle {
     const target = buffers.find((b) => b.byteLength > 0);
     if (!target) return 0;
     const nonblocking = (this.fdflags & Fdflags.NONBLOCK) !== 0;
+    if (this.#asyncIo !== undefined) this.pollRead(this.#asyncIo); // watched from the first read: it may wait without blocking
     if (this.#watched !== undefined) return this.#watched.read(target, { nonblocking });
-    return readWaiting(this.#read, target, 0, target.byteLength, nonblocking);
+    if (this.#asyncIo === undefined) return readWaiting(this.#read, target, 0, target.byteLength, nonblocking);
+    return this.#retryLater(() => readWaiting(this.#read, target, 0, target.byteLength, true), nonblocking);
   }
 
   override write(buffers: Uint8Array[]): number {
-    return writeWaiting(this.#write, buffers, (this.fdflags & Fdflags.NONBLOCK) !== 0);
+    const nonblocking = (this.fdflags & Fdflags.NONBLOCK) !== 0;
+    if (this.#asyncIo === undefined || nonblocking) return writeWaiting(this.#write, buffers, nonblocking);
+    return this.#writeWhole(buffers, 0);
+  }
+
+  /**
+   * The async host's blocking write: what the host takes now, then the rest after waits on a timer
+   * (WouldWait resuming here), until all is written, as a blocking write to a pipe does. The rest
+   * is kept as views of guest memory (the guest is suspended: it cannot change them), but what is
+   * in the iovec scratch buffer, which the next call reuses, is copied: at most its 64 KiB.
+   */
+  #writeWhole(buffers: readonly Uint8Array[], done: number): number {
+    let n = 0;
+    try {
+      n = writeWaiting(this.#write, buffers, true);
+    } catch (error) {
+      if (errnoOf(error) !== Errno.AGAIN) {
+        if (done > 0) return done;
+        throw error;
+      }
+    }
+    const rest = remainder(buffers, n);
+    if (rest.length === 0) return done + n;
+    throw new WouldWait(delay(RETRY_MS), () => this.#writeWhole(rest, done + n));
+  }
+
+  /** The async host: a host EAGAIN with nothing moved is waited out on a timer, the event loop free. */
+  #retryLater(transfer: () => number, nonblocking: boolean): number {
+    try {
+      return transfer();
+    } catch (error) {
+      if (nonblocking || errnoOf(error) !== Errno.AGAIN) throw error;
+      throw new WouldWait(delay(RETRY_MS));
+    }
   }
 
   /**
@@ -144,6 +158,18 @@ export class HostFdStdio extends Handle {
   override datasync(): void {
     if (this.#syncable) fs.fdatasyncSync(this.hostFd);
   }
+}
+
+/** What of `buffers` is left after `n` bytes; what was in the iovec scratch buffer is copied out of it (see #writeWhole). */
+function remainder(buffers: readonly Uint8Array[], n: number): Uint8Array[] {
+  const rest: Uint8Array[] = [];
+  for (const buffer of buffers) {
+    const left = n >= buffer.byteLength ? undefined : buffer.subarray(Math.max(n, 0));
+    n -= buffer.byteLength;
+    if (left === undefined) continue;
+    rest.push(inScratch(left) ? left.slice() : left);
+  }
+  return rest;
 }
 
 /** stdin served from bytes in memory or from a callback that hands out chunks. */
@@ -245,25 +271,35 @@ function chunkOf(answer: unknown): Uint8Array | null {
   throw Object.assign(new TypeError(message), { code: "ERR_INVALID_RETURN_VALUE" });
 }
 
-export function stdinHandle(option: StdinOption | undefined): Handle {
-  if (option === undefined) return new HostFdStdio(0);
-  if (typeof option === "number") return new HostFdStdio(option);
+/** stdin as configured; `host` is the async host's (undefined for the synchronous one). */
+export function stdinHandle(option: StdinOption | undefined, host?: AsyncStdio): Handle {
+  const hostFd = (fd: number) => new HostFdStdio(fd, host?.io);
+  if (option === undefined) return hostFd(0);
+  if (typeof option === "number") return hostFd(option);
   if (typeof option === "string") return new SourceStdin(new TextEncoder().encode(option));
-  if (option instanceof Uint8Array || typeof option === "function") return new SourceStdin(option);
-  if (typeof option === "object" && option !== null && typeof option.fd === "number") return new HostFdStdio(option.fd);
+  if (option instanceof Uint8Array || typeof option === "function") return new SourceStdin(option as (maxBytes: number) => Uint8Array | string | null);
+  if (typeof option === "object" && option !== null && "fd" in option && typeof option.fd === "number") return hostFd(option.fd);
+  if (host !== undefined && isAsyncStdin(option)) return new AsyncStdin(option, host.changes);
   throw invalidArgType(
-    "stdin must be a file descriptor number, a string, a Uint8Array, a function returning chunks, or a stream with a numeric fd",
+    "stdin must be a file descriptor number, a string, a Uint8Array, a function returning chunks, or a stream with a numeric fd" +
+      (host === undefined ? " (a Node Readable, web ReadableStream or async iterable needs options.async: true)" : ", a Node Readable, a web ReadableStream or an async iterable"),
   );
 }
 
-export function stdoutHandle(name: string, option: StdoutOption | undefined, defaultFd: number): Handle {
-  if (option === undefined) return new HostFdStdio(defaultFd);
-  if (typeof option === "number") return new HostFdStdio(option);
-  if (option === process.stdout) return new HostFdStdio(1);
-  if (option === process.stderr) return new HostFdStdio(2);
+/** stdout or stderr as configured; `host` is the async host's (undefined for the synchronous one). */
+export function stdoutHandle(name: string, option: StdoutOption | undefined, defaultFd: number, host?: AsyncStdio): Handle {
+  const hostFd = (fd: number) => new HostFdStdio(fd, host?.io);
+  if (option === undefined) return hostFd(defaultFd);
+  if (typeof option === "number") return hostFd(option);
+  if (option === process.stdout) return hostFd(1);
+  if (option === process.stderr) return hostFd(2);
   if (typeof option === "function") return new SinkStdout(option);
+  if (host !== undefined && isAsyncStdout(option)) return new AsyncStdout(option, host.changes);
   if (typeof option === "object" && option !== null && typeof (option as NodeJS.WritableStream).write === "function") {
-    return new SinkStdout(option);
+    return new SinkStdout(option as NodeJS.WritableStream);
   }
-  throw invalidArgType(`${name} must be a file descriptor number, a writable stream, or a function taking a Uint8Array`);
+  throw invalidArgType(
+    `${name} must be a file descriptor number, a writable stream, or a function taking a Uint8Array` +
+      (host === undefined ? " (a web WritableStream needs options.async: true)" : ", or a web WritableStream"),
+  );
 }

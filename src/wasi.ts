@@ -29,7 +29,7 @@ import {
   validatePreopens,
   versionOf,
 } from "./options.js";
-import { stdinHandle, stdoutHandle, type StdinOption, type StdoutOption } from "./stdio.js";
+import { stdinHandle, stdoutHandle, type AsyncStdio, type StdinOption, type StdoutOption } from "./stdio.js";
 import { argsEnvSyscalls } from "./syscalls/args-env.js";
 import { clockRandomSyscalls } from "./syscalls/clock-random.js";
 import { preview1, unstable, type Abi, type AllSyscalls, type Context, type Impl } from "./syscalls/context.js";
@@ -39,6 +39,8 @@ import { pollSyscalls } from "./syscalls/poll.js";
 import { procSyscalls } from "./syscalls/proc.js";
 import { sockSyscalls } from "./syscalls/sock.js";
 import { tracerFor, type CallTracer, type TraceSetting } from "./trace-json.js";
+import { asyncOf, jspi, signalOf } from "./async/jspi.js";
+import { Aborted, Changes, unlessAborted, WouldWait } from "./async/wait.js";
 
 export interface PreopenOptions {
   /** The host directory. */
@@ -47,7 +49,8 @@ export interface PreopenOptions {
   readonly?: boolean;
 }
 
-export interface WASIOptions {
+/** Options of `new WASI()`; `Async` is the type of `async` (true: the async host). */
+export interface WASIOptions<Async extends boolean = false> {
   /** "preview1" (wasi_snapshot_preview1, the default) or "unstable" (wasi_unstable, snapshot 0). */
   version?: "preview1" | "unstable";
   /** argv as the guest sees it; argv[0] is the program's name. Entries are converted with String(). */
@@ -85,7 +88,30 @@ export interface WASIOptions {
    * seeded generator: `true` (seed 0) or `{ seed, clock }`.
    */
   deterministic?: DeterministicOption;
+  /**
+   * The async host (Node 24 and later: JavaScript Promise Integration). The imports that may wait
+   * suspend the guest instead of blocking the thread, so the event loop runs meanwhile; start() and
+   * initialize() return promises. Stdin may then be any Node Readable, web ReadableStream or async
+   * iterable, stdout/stderr any Node Writable or web WritableStream, whose backpressure the guest waits on.
+   */
+  async?: Async;
+  /**
+   * Async host only: aborting ends the guest at its next wait (or at once if it is waiting).
+   * start()/initialize() then reject with `signal.reason`, and every descriptor is released.
+   */
+  signal?: AbortSignal;
 }
+
+/** What start() returns: the exit code, or with `async: true` a promise of it. */
+export type StartResult<Async extends boolean> = Async extends true ? Promise<number> : number;
+/** What initialize() returns: nothing, or with `async: true` a promise. */
+export type InitializeResult<Async extends boolean> = Async extends true ? Promise<void> : void;
+
+/**
+ * The imports that may wait, which the async host wraps in WebAssembly.Suspending. Every other
+ * import (files, clocks, args…) is linked as the synchronous host links it, at the same cost.
+ */
+const WAITING: ReadonlySet<ImportName> = new Set<ImportName>(["fd_read", "fd_write", "poll_oneoff", "sched_yield", "sock_accept", "sock_recv", "sock_send"]);
 
 type ImportObject = Record<string, Record<string, (...args: never[]) => unknown>>;
 
@@ -94,6 +120,8 @@ type Decoder = (raw: unknown) => unknown;
 /** The most parameters an import has (path_open). */
 const MAX_PARAMS = 9;
 const absent: Decoder = () => undefined;
+/** The most parameters a waiting import has (sock_recv). */
+const MAX_WAITING_PARAMS = 6;
 
 /** How each ABI type arrives from the guest and what the implementation receives. */
 const decoders: Record<ParamType, Decoder> = {
@@ -163,14 +191,17 @@ function releaseAll({ fds, resolver, io }: HostResources): void {
  */
 const unreleased = new FinalizationRegistry<HostResources>(releaseAll);
 
-export class WASI {
+export class WASI<Async extends boolean = false> {
   readonly wasiImport: Record<ImportName, (...args: never[]) => number>;
   readonly #unstableImport: Record<ImportName, (...args: never[]) => number>;
   readonly #version: "preview1" | "unstable";
   readonly #returnOnExit: boolean;
   readonly #memory = new GuestMemory();
   readonly #fds: FdTable;
-  readonly #io = new IoThread();
+  readonly #io: IoThread;
+  /** The async host's means of waiting, or undefined for the synchronous host. */
+  readonly #asyncHost: AsyncStdio | undefined;
+  readonly #signal: AbortSignal | undefined;
   readonly #resources: HostResources;
   readonly #ctx: Context;
   readonly #stdio: readonly [StdinOption | undefined, StdoutOption | undefined, StdoutOption | undefined];
@@ -180,10 +211,14 @@ export class WASI {
   #failure: EmbedderError | undefined;
   #started = false;
 
-  constructor(options: WASIOptions = {}) {
+  constructor(options: WASIOptions<Async> = {}) {
     checkOptions(options);
     this.#version = versionOf(options.version);
     this.#returnOnExit = returnOnExitOf(options.returnOnExit);
+    const isAsync = asyncOf(options.async);
+    this.#signal = signalOf(options.signal, isAsync);
+    this.#io = new IoThread(isAsync);
+    this.#asyncHost = isAsync ? { changes: new Changes(), io: this.#io } : undefined;
 
     // Checked before any preopen is opened, as every option that can be refused.
     const tracers = [tracerFor(options.trace, this.#memory, preview1), tracerFor(options.trace, this.#memory, unstable)];
@@ -204,6 +239,7 @@ export class WASI {
       listings: new ListingStreams(),
       io: this.#io,
       ...clockAndRandom(options.deterministic),
+      asyncHost: this.#asyncHost,
     };
     this.#stdio = [checkStdioFd(options.stdin, "stdin"), checkStdioFd(options.stdout, "stdout"), checkStdioFd(options.stderr, "stderr")];
     this.#resources = { fds: this.#fds, resolver: this.#ctx.resolver, io: this.#io };
@@ -223,11 +259,17 @@ export class WASI {
       [kStarted]: { get: () => this.#started, set: (value: unknown) => this.#setStarted(value), enumerable: true, configurable: true },
     });
 
-    this.wasiImport = this.#buildImports(this.#ctx, preview1, tracers[0]);
-    this.#unstableImport = this.#buildImports(this.#ctx, unstable, tracers[1]);
+    // In async mode the waiting imports are WebAssembly.Suspending objects here too, so that a module
+    // linked with wasiImport directly (as node:wasi's users do) suspends as well.
+    const linked = isAsync ? suspendingOnes : <T>(imports: T) => imports;
+    this.wasiImport = linked(this.#buildImports(this.#ctx, preview1, tracers[0]));
+    this.#unstableImport = linked(this.#buildImports(this.#ctx, unstable, tracers[1]));
   }
 
-  /** The import object for the configured version (both module names are present, so either kind of module links). */
+  /**
+   * The import object for the configured version (both module names are present, so either kind of
+   * module links). In async mode the imports that may wait are WebAssembly.Suspending objects.
+   */
   getImportObject(): ImportObject {
     const primary = this.#version === "preview1" ? "wasi_snapshot_preview1" : "wasi_unstable";
     const secondary = this.#version === "preview1" ? "wasi_unstable" : "wasi_snapshot_preview1";
@@ -237,44 +279,108 @@ export class WASI {
     return Object.assign(Object.create(null) as ImportObject, { [primary]: primaryImport, [secondary]: secondaryImport });
   }
 
-  /** Runs a command's `_start`. Returns the exit code (0 if `_start` returns). */
-  start(instance: WebAssembly.Instance): number {
+  /**
+   * Runs a command's `_start`. Returns the exit code (0 if `_start` returns); in async mode a
+   * promise of it, which rejects with the signal's reason if the guest is aborted.
+   */
+  start(instance: WebAssembly.Instance): StartResult<Async> {
+    if (this.#asyncHost !== undefined) {
+      let exports: WebAssembly.Exports;
+      try {
+        exports = this.#claim(instance);
+      } catch (error) {
+        return Promise.reject(error) as StartResult<Async>; // the async host fails only by rejecting
+      }
+      return this.#startAsync(() => this.#checkCommand(exports), exports._start as () => void) as StartResult<Async>;
+    }
     const exports = this.#claim(instance);
     try {
-      if (typeof exports._start !== "function") throw invalidArgType("instance.exports._start is not a function: not a WASI command");
-      if (exports._initialize !== undefined) throw invalidArgType("a WASI command must not export _initialize");
-      this.#bindMemory(exports.memory);
+      this.#checkCommand(exports);
       (exports._start as () => void)();
     } catch (error) {
-      if (isInstance(error, ProcExit)) return this.#exit(error.code, true);
-      this.close(); // a trap ends the guest as an exit does (and a module that cannot start holds nothing)
-      this.#rethrowFailure();
-      throw error;
+      return this.#ended(error) as StartResult<Async>;
     }
     this.#rethrowFailure(); // a guest may have caught it (wasm exception handling)
+    return this.#exit(0, false) as StartResult<Async>;
+  }
+
+  #checkCommand(exports: WebAssembly.Exports): void {
+    if (typeof exports._start !== "function") throw invalidArgType("instance.exports._start is not a function: not a WASI command");
+    if (exports._initialize !== undefined) throw invalidArgType("a WASI command must not export _initialize");
+    this.#bindMemory(exports.memory);
+  }
+
+  async #startAsync(check: () => void, start: () => void): Promise<number> {
+    try {
+      check();
+      this.#stopIfAborted();
+      await jspi()!.promising(start)();
+    } catch (error) {
+      return this.#ended(error);
+    }
+    this.#rethrowFailure();
     return this.#exit(0, false);
   }
 
-  /** Initialises a reactor: calls `_initialize` if it is exported. Accepts an Instance or `{ exports }`. */
-  initialize(instance: WebAssembly.Instance | { exports: WebAssembly.Exports }): void {
-    const exports = this.#claim(instance);
+  /**
+   * Initialises a reactor: calls `_initialize` if it is exported. Accepts an Instance or `{ exports }`.
+   * In async mode it returns a promise; the reactor's other exports that may wait must then be
+   * called through WebAssembly.promising.
+   */
+  initialize(instance: WebAssembly.Instance | { exports: WebAssembly.Exports }): InitializeResult<Async> {
+    let exports: WebAssembly.Exports;
     try {
+      exports = this.#claim(instance);
+    } catch (error) {
+      if (this.#asyncHost !== undefined) return Promise.reject(error) as InitializeResult<Async>;
+      throw error;
+    }
+    const check = () => {
       if (exports._start !== undefined) throw invalidArgType("a WASI reactor must not export _start");
       if (exports._initialize !== undefined && typeof exports._initialize !== "function") {
         throw invalidArgType("instance.exports._initialize is not a function");
       }
       this.#bindMemory(exports.memory);
-      (exports._initialize as (() => void) | undefined)?.();
+    };
+    const initialize = exports._initialize as (() => void) | undefined;
+    if (this.#asyncHost !== undefined) return this.#initializeAsync(check, initialize) as InitializeResult<Async>;
+    try {
+      check();
+      initialize?.();
     } catch (error) {
-      if (isInstance(error, ProcExit)) {
-        this.#exit(error.code, true);
-        return;
-      }
-      this.close(); // this instance can never run: nothing to keep
-      this.#rethrowFailure();
-      throw error;
+      this.#ended(error);
+      return undefined as InitializeResult<Async>;
     }
     this.#rethrowFailure();
+    return undefined as InitializeResult<Async>;
+  }
+
+  async #initializeAsync(check: () => void, initialize: (() => void) | undefined): Promise<void> {
+    try {
+      check();
+      this.#stopIfAborted();
+      if (initialize !== undefined) await jspi()!.promising(initialize)();
+    } catch (error) {
+      this.#ended(error);
+      return;
+    }
+    this.#rethrowFailure();
+  }
+
+  /**
+   * How start() and initialize() end when the guest did not return: proc_exit gives its code;
+   * anything else (a trap, an embedder's exception, an abort) closes every descriptor and is thrown.
+   */
+  #ended(error: unknown): number {
+    if (isInstance(error, ProcExit)) return this.#exit(error.code, true);
+    this.close(); // a trap ends the guest as an exit does (and a module that cannot start holds nothing)
+    if (isInstance(error, Aborted)) throw error.reason;
+    this.#rethrowFailure();
+    throw error;
+  }
+
+  #stopIfAborted(): void {
+    if (this.#signal?.aborted === true) throw new Aborted(this.#signal.reason);
   }
 
   /**
@@ -299,7 +405,8 @@ export class WASI {
   /** Stdio and the preopens, into an empty fd table. */
   #open(): void {
     const [stdin, stdout, stderr] = this.#stdio;
-    const stdio = [stdinHandle(stdin), stdoutHandle("stdout", stdout, 1), stdoutHandle("stderr", stderr, 2)];
+    const host = this.#asyncHost;
+    const stdio = [stdinHandle(stdin, host), stdoutHandle("stdout", stdout, 1, host), stdoutHandle("stderr", stderr, 2, host)];
     stdio.forEach((handle, fd) => {
       const tty = "isTty" in handle && handle.isTty === true;
       this.#fds.set(fd, { handle, rightsBase: stdioRights(fd === 0 ? "in" : "out", tty), rightsInheriting: 0n });
@@ -379,12 +486,13 @@ export class WASI {
       ...fdSyscalls(ctx, abi),
       ...pathSyscalls(ctx, abi),
       ...pollSyscalls(ctx, abi),
-      ...procSyscalls(),
+      ...procSyscalls(this.#asyncHost !== undefined),
       ...sockSyscalls(ctx),
     };
     const imports = Object.create(null) as Record<ImportName, (...args: never[]) => number>;
     for (const name of importNames) {
-      imports[name] = this.#wrap(name, impls[name] as Impl, ctx.resolver, tracer);
+      const waits = this.#asyncHost !== undefined && WAITING.has(name);
+      imports[name] = (waits ? this.#wrapWaiting : this.#wrap).call(this, name, impls[name] as Impl, ctx.resolver, tracer);
     }
     return imports;
   }
@@ -429,6 +537,99 @@ export class WASI {
     if (!tracer) return run;
     return (...raw: unknown[]) => tracer.call(name, raw, () => run(...raw));
   }
+
+  /**
+   * The async host's wrapper for an import that may wait: as #wrap, but a WouldWait from the call
+   * is awaited (the guest suspended, the event loop free) and the call runs again, until it
+   * answers. The answer is a number when no wait was needed, else a promise of it; an abort
+   * rejects the promise with Aborted, which unwinds the guest to start(). A traced call is
+   * reported once, with its final answer.
+   */
+  #wrapWaiting(name: ImportName, impl: Impl, resolver: Resolver, tracer: CallTracer | undefined): (...args: never[]) => number {
+    const params = signatures[name].params;
+    if (params.length > MAX_WAITING_PARAMS) throw new Error(`${name}: more than ${MAX_WAITING_PARAMS} parameters`);
+    const [d0, d1, d2, d3, d4, d5] = Array.from({ length: MAX_WAITING_PARAMS }, (_, i) =>
+      i < params.length ? decoders[params[i]!.type] : absent,
+    ) as Decoder[];
+    const memory = this.#memory;
+    const signal = this.#signal;
+    const stopIfEnded = () => {
+      if (this.#exitCode !== undefined) throw new ProcExit(this.#exitCode);
+      if (this.#failure !== undefined) throw this.#failure.thrown;
+      this.#stopIfAborted();
+    };
+    /** What a call that threw answers: the wait, an errno, or (rethrown) an exit or the embedder's exception. */
+    const caught = (error: unknown): number | WouldWait => {
+      if (isInstance(error, WouldWait)) return error;
+      if (isInstance(error, ProcExit)) throw error;
+      if (isInstance(error, EmbedderError)) {
+        this.#failure ??= error;
+        throw error.thrown;
+      }
+      return errnoOf(error);
+    };
+    // The first attempt, with the guest's arguments: like #wrap's run, it allocates nothing.
+    const first = (a0?: unknown, a1?: unknown, a2?: unknown, a3?: unknown, a4?: unknown, a5?: unknown): number | WouldWait => {
+      stopIfEnded();
+      try {
+        memory.refresh();
+        const result = impl(d0!(a0), d1!(a1), d2!(a2), d3!(a3), d4!(a4), d5!(a5));
+        return typeof result === "number" ? result : Errno.SUCCESS;
+      } catch (error) {
+        return caught(error);
+      } finally {
+        resolver.release();
+      }
+    };
+    const again = (call: () => number | void): number | WouldWait => {
+      stopIfEnded();
+      try {
+        memory.refresh();
+        const result = call();
+        return typeof result === "number" ? result : Errno.SUCCESS;
+      } catch (error) {
+        return caught(error);
+      } finally {
+        resolver.release();
+      }
+    };
+    /** After a wait: the call again (or its resumption), until it answers; an abort rejects. */
+    const later = (wait: WouldWait, raw: unknown[]): Promise<number> =>
+      unlessAborted(wait.ready, signal).then(() => {
+        const outcome = again(wait.resume ?? (() => impl(...raw.map((value, i) => [d0, d1, d2, d3, d4, d5][i]!(value)))));
+        return typeof outcome === "number" ? outcome : later(outcome, raw);
+      });
+    const untraced = (a0?: unknown, a1?: unknown, a2?: unknown, a3?: unknown, a4?: unknown, a5?: unknown): number | Promise<number> => {
+      const outcome = first(a0, a1, a2, a3, a4, a5);
+      return typeof outcome === "number" ? outcome : later(outcome, [a0, a1, a2, a3, a4, a5].slice(0, params.length));
+    };
+    if (!tracer) return untraced as unknown as (...args: never[]) => number;
+    // Traced: one line per call, with its final answer.
+    return ((...raw: unknown[]): number | Promise<number> => {
+      const report = (answer: () => number) => tracer.call(name, raw, answer);
+      const fail = (error: unknown) => report(() => {
+        throw error;
+      });
+      let answer: number | Promise<number>;
+      try {
+        answer = untraced(...raw);
+      } catch (error) {
+        return fail(error);
+      }
+      return typeof answer === "number" ? report(() => answer as number) : answer.then((n) => report(() => n), fail);
+    }) as unknown as (...args: never[]) => number;
+  }
+}
+
+/**
+ * An import module's waiting imports wrapped in WebAssembly.Suspending, the others as they are.
+ * (Typed as the plain functions: wasiImport's type is node:wasi's, and a Suspending links the same.)
+ */
+function suspendingOnes(imports: Record<ImportName, (...args: never[]) => number>): Record<ImportName, (...args: never[]) => number> {
+  const { Suspending } = jspi()!;
+  const wrapped = Object.create(null) as Record<ImportName, (...args: never[]) => number>;
+  for (const name of importNames) wrapped[name] = WAITING.has(name) ? (new Suspending(imports[name]) as unknown as (...args: never[]) => number) : imports[name];
+  return wrapped;
 }
 
 /** `instanceof` itself throws for some values (a revoked Proxy); those are neither sentinel. */

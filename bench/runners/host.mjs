@@ -1,7 +1,8 @@
 // Runs one WASI command in-process, timed, under either host:
-//   node host.mjs node|api MODULE.wasm GUEST_DIR HOST_DIR [args...]
+//   node host.mjs node|api|async MODULE.wasm GUEST_DIR HOST_DIR [args...]
 // "node" is node:wasi (version "preview1"); "api" is run-wasi's WASI class, from the dist/ of the
-// checkout named by $RUN_WASI_ROOT (default: this repository). A fresh process, and so a fresh WASI
+// checkout named by $RUN_WASI_ROOT (default: this repository); "async" is the same class with
+// `async: true` (JSPI, Node 24 and later), start() awaited. A fresh process, and so a fresh WASI
 // object, per run. Reports on fd 3 (a pipe bench/run.mjs opens), or on stderr when run by hand:
 // {compileMs, instantiateMs, startMs, startCpuMs, exitCode} (startCpuMs: user + system time of the
 // whole process during start(), which a busy machine inflates less than wall time). The guest's
@@ -12,8 +13,8 @@ import { pathToFileURL } from "node:url";
 import { closeWindow, countImportCalls, openWindow, windowed } from "./window.mjs";
 
 const [kind, file, guestDir, hostDir, ...args] = process.argv.slice(2);
-if ((kind !== "node" && kind !== "api") || !file) {
-  process.stderr.write("usage: node host.mjs node|api MODULE.wasm GUEST_DIR HOST_DIR [args...]\n");
+if ((kind !== "node" && kind !== "api" && kind !== "async") || !file) {
+  process.stderr.write("usage: node host.mjs node|api|async MODULE.wasm GUEST_DIR HOST_DIR [args...]\n");
   process.exit(2);
 }
 const root = process.env.RUN_WASI_ROOT ?? new URL("../..", import.meta.url).pathname;
@@ -23,14 +24,14 @@ const t0 = performance.now();
 const module = new WebAssembly.Module(fs.readFileSync(file));
 const t1 = performance.now();
 const preopens = guestDir ? { [guestDir]: hostDir } : {};
-const wasi = new WASI({ version: "preview1", args: [file, ...args], env: {}, preopens, returnOnExit: true });
+const wasi = new WASI({ version: "preview1", args: [file, ...args], env: {}, preopens, returnOnExit: true, ...(kind === "async" ? { async: true } : {}) });
 const counter = { calls: 0 };
 const importObject = windowed ? countImportCalls(wasi.getImportObject(), counter) : wasi.getImportObject();
 const instance = new WebAssembly.Instance(module, importObject);
 const t2 = performance.now();
 const c2 = process.cpuUsage();
 if (windowed) openWindow(counter);
-const exitCode = wasi.start(instance);
+const exitCode = kind === "async" ? await wasi.start(instance) : wasi.start(instance);
 const importCalls = windowed ? closeWindow(counter) : undefined;
 const c3 = process.cpuUsage(c2);
 const t3 = performance.now();

@@ -5,6 +5,8 @@ import { Errno } from "../abi/constants.js";
 import { fail } from "../errors.js";
 import { End, HEADER_BYTES, RING_BYTES, Word, type Ring } from "./shared.js";
 import type { IoThread } from "./thread.js";
+import { WouldWait } from "../async/wait.js";
+import { inScratch } from "../iovecs.js";
 
 export interface ReadOptions {
   readonly nonblocking: boolean;
@@ -87,6 +89,8 @@ export class ChannelStream {
         return fail(Atomics.load(this.#words, Word.IN_ERRNO) as Errno);
       }
       if (options.nonblocking) return got > 0 ? got : fail(Errno.AGAIN);
+      // The async host cannot wait with bytes taken (the call runs again after the wait): it returns them short.
+      if (got > 0 && this.#io.async) return got;
       this.#io.waitUntil(() => this.#io.ring.used(this.#in) > 0 || Atomics.load(this.#words, Word.IN_END) !== End.OPEN);
     }
   }
@@ -97,6 +101,7 @@ export class ChannelStream {
    */
   write(src: Uint8Array, nonblocking: boolean): number {
     if (this.#closed) fail(Errno.BADF);
+    if (this.#io.async && !nonblocking) return this.#writeWhole(src, 0);
     const ring = this.#io.ring;
     const broken = () => this.#writeShut || Atomics.load(this.#words, Word.OUT_BROKEN) === 1;
     const start = Atomics.load(this.#words, Word.OUT_HEAD);
@@ -116,6 +121,30 @@ export class ChannelStream {
     }
     if (queued === 0 && src.byteLength > 0) fail(Errno.AGAIN);
     return queued;
+  }
+
+  /**
+   * The async host's blocking send: what fits in the ring now, the rest after waits (WouldWait
+   * resuming here), until all is queued; `done` bytes went before. It returns once the bytes are
+   * queued, not sent: the I/O thread sends them still, after close too (for END_GRACE_MS). What
+   * is kept across a wait is a view of guest memory, or a copy of what was in the scratch buffer.
+   */
+  #writeWhole(src: Uint8Array, done: number): number {
+    if (this.#closed) fail(Errno.BADF);
+    const ring = this.#io.ring;
+    const seen = this.#io.doorbell();
+    const broken = () => this.#writeShut || Atomics.load(this.#words, Word.OUT_BROKEN) === 1;
+    let queued = 0;
+    while (queued < src.byteLength && !broken()) {
+      const n = ring.put(this.#out, src.subarray(queued));
+      if (n === 0) break;
+      queued += n;
+      this.#signalSend();
+    }
+    if (broken()) return done + queued > 0 ? done + queued : fail(Errno.PIPE);
+    if (queued === src.byteLength) return done + queued;
+    const rest = inScratch(src) ? src.slice(queued) : src.subarray(queued);
+    throw new WouldWait(this.#io.changed(seen, Infinity), () => this.#writeWhole(rest, done + queued));
   }
 
   shutdown(read: boolean, write: boolean): void {

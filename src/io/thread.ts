@@ -8,6 +8,7 @@ import type { Worker } from "node:worker_threads";
 import { workerThreads } from "../builtins.js";
 import { Errno } from "../abi/constants.js";
 import { WasiError } from "../errors.js";
+import { WouldWait } from "../async/wait.js";
 import { Control, layout, ringOps, type RingOps } from "./shared.js";
 import { ioThreadMain, type Request, type ThreadData } from "./worker.js";
 
@@ -15,6 +16,11 @@ import { ioThreadMain, type Request, type ThreadData } from "./worker.js";
 const REPLY_TIMEOUT_MS = 10_000;
 /** Once the instance has ended, how long the thread may spend handing the last bytes to the kernel. */
 const END_GRACE_MS = 2_000;
+/**
+ * The longest the async host waits on the doorbell at once before looking again: every wait leaves
+ * a waiter registered until the doorbell rings or it times out, so this bounds how many pile up.
+ */
+const ASYNC_WAIT_MAX_MS = 1_000;
 /** The I/O thread's heap: it holds rings' worth of bytes in flight and little else. */
 const THREAD_HEAP_MB = 32;
 
@@ -39,6 +45,9 @@ export class IoThread {
   #worker: Worker | undefined;
   #nextId = 1;
   #closed = false;
+
+  /** `async`: the async host's thread, where a wait is never blocked out but thrown as WouldWait. */
+  constructor(readonly async = false) {}
 
   /** A new channel number. */
   newId(): number {
@@ -80,11 +89,28 @@ export class IoThread {
     if (timeoutMs > 0) Atomics.wait(this.#control, Control.DOORBELL, seen, timeoutMs);
   }
 
-  /** Blocks until `ready()` holds; checked again on every ring of the doorbell. */
+  /**
+   * Settles when the doorbell moves on from `seen` or `timeoutMs` passes, the thread free meanwhile.
+   * Without a thread started nothing can ring: it settles after the timeout only. A pending
+   * Atomics.waitAsync does not keep Node running, so a timer as long as the wait does: a guest
+   * waiting on a socket or a piped stdin keeps the process alive as Node's own reads would.
+   */
+  changed(seen: number, timeoutMs: number): Promise<unknown> {
+    if (this.#worker === undefined) return new Promise(() => {});
+    const ms = Math.min(timeoutMs, ASYNC_WAIT_MAX_MS);
+    const waitAsync = (Atomics as unknown as { waitAsync(a: Int32Array, i: number, v: number, t: number): { async: boolean; value: unknown } }).waitAsync;
+    const result = waitAsync(this.#control, Control.DOORBELL, seen, ms);
+    if (!result.async) return Promise.resolve();
+    const keepAlive = setTimeout(() => {}, ms + 10);
+    return (result.value as Promise<unknown>).finally(() => clearTimeout(keepAlive));
+  }
+
+  /** Blocks until `ready()` holds; checked again on every ring of the doorbell. Async: WouldWait instead. */
   waitUntil(ready: () => boolean): void {
     for (;;) {
       const seen = this.doorbell();
       if (ready()) return;
+      if (this.async) throw new WouldWait(this.changed(seen, Infinity));
       this.waitForChange(seen, Infinity);
     }
   }

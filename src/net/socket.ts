@@ -7,6 +7,8 @@ import { Handle } from "../handle.js";
 import { HEADER_BYTES, Word } from "../io/shared.js";
 import { ChannelStream, type Readiness } from "../io/stream.js";
 import type { IoThread } from "../io/thread.js";
+import { afterWaits, WouldWait } from "../async/wait.js";
+import { inScratch } from "../iovecs.js";
 
 /** Connections a listener keeps that the guest has not accepted yet; the next ones are reset. */
 export const LISTEN_BACKLOG = 64;
@@ -136,13 +138,25 @@ export class SocketHandle extends Handle {
 
   /** Each buffer in turn, as writev does; a failure after some bytes went out reports those bytes. */
   override write(buffers: Uint8Array[]): number {
-    let total = 0;
-    for (const buffer of buffers) {
+    return this.#writeFrom(buffers, 0, 0);
+  }
+
+  /** From buffers[i] on, `total` bytes written before. The async host may finish after waits (WouldWait resuming). */
+  #writeFrom(buffers: readonly Uint8Array[], i: number, total: number): number {
+    for (; i < buffers.length; i++) {
+      const buffer = buffers[i]!;
       if (buffer.byteLength === 0) continue;
       let n: number;
       try {
         n = this.stream.write(buffer, this.#nonblocking);
       } catch (error) {
+        if (error instanceof WouldWait && error.resume !== undefined) {
+          // The rest of the buffers too, out of the scratch buffer that other calls reuse meanwhile.
+          const rest = buffers.slice(i + 1).map((b) => (inScratch(b) ? b.slice() : b));
+          const before = total;
+          const length = buffer.byteLength;
+          throw new WouldWait(error.ready, () => afterWaits(error.resume as () => number, (m) => (m < length ? before + m : this.#writeFrom(rest, 0, before + m))));
+        }
         if (total > 0) return total;
         throw error;
       }

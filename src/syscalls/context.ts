@@ -14,6 +14,7 @@ import type { ListingStreams } from "../fs/listing.js";
 import type { IoThread } from "../io/thread.js";
 import type { Clock } from "../clock.js";
 import type { RandomSource } from "../random.js";
+import type { AsyncStdio } from "../stdio.js";
 
 export interface Context {
   readonly memory: GuestMemory;
@@ -32,6 +33,8 @@ export interface Context {
   readonly clock: Clock;
   /** Where random_get's bytes come from. */
   readonly random: RandomSource;
+  /** The async host's means of waiting (options.async), or undefined for the synchronous host. */
+  readonly asyncHost: AsyncStdio | undefined;
 }
 
 /** The parts of the ABI that differ between wasi_snapshot_preview1 and wasi_unstable. */

@@ -6,6 +6,7 @@ import { fail } from "../errors.js";
 import { readIovecs, writeIovecs } from "../iovecs.js";
 import { utf8 } from "../memory.js";
 import { timesFromFlags } from "../fs/times.js";
+import { afterWaits } from "../async/wait.js";
 import type { Abi, Context, Syscalls } from "./context.js";
 
 
@@ -123,9 +124,14 @@ export function fdSyscalls(ctx: Context, abi: Abi) {
     fd_write(fd: number, iovs: number, iovsLen: number, out: number) {
       mem.check(out, 4);
       const { handle } = fds.get(fd, Rights.FD_WRITE);
-      const n = iovsLen === 1 ? handle.writeFrom(mem.bytes, bufOf(iovs), lenOf(iovs)) : writeIovecs(mem, iovs, iovsLen, (buffers) => handle.write(buffers));
-      mem.refresh();
-      mem.setU32(out, n);
+      // A blocking write to a host pipe finishes whole; on the async host it may do so after waits.
+      afterWaits(
+        () => (iovsLen === 1 ? handle.writeFrom(mem.bytes, bufOf(iovs), lenOf(iovs)) : writeIovecs(mem, iovs, iovsLen, (buffers) => handle.write(buffers))),
+        (n) => {
+          mem.refresh();
+          mem.setU32(out, n);
+        },
+      );
     },
 
     fd_prestat_get(fd: number, out: number) {

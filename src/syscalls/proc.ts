@@ -1,6 +1,7 @@
 // proc_exit, proc_raise, sched_yield. Nothing here ever signals the host process.
 import { Errno, Signal, SIGNAL_MAX } from "../abi/constants.js";
 import { ProcExit } from "../errors.js";
+import { nextTurn, WouldWait } from "../async/wait.js";
 import type { Syscalls } from "./context.js";
 
 /** Signals whose default action is to do nothing. */
@@ -8,7 +9,8 @@ const ignoredByDefault = new Set<number>([Signal.NONE, Signal.CHLD, Signal.CONT,
 /** Signals whose default action is to stop the process, which a guest cannot be. */
 const stopping = new Set<number>([Signal.STOP, Signal.TSTP, Signal.TTIN, Signal.TTOU]);
 
-export function procSyscalls() {
+/** `isAsync`: the async host, whose sched_yield lets the event loop turn once. */
+export function procSyscalls(isAsync: boolean) {
   return {
     proc_exit(code: number) {
       throw new ProcExit(code);
@@ -22,6 +24,7 @@ export function procSyscalls() {
       throw new ProcExit(128 + sig);
     },
     sched_yield() {
+      if (isAsync) throw new WouldWait(nextTurn(), () => Errno.SUCCESS);
       return Errno.SUCCESS;
     },
   } satisfies Syscalls;

@@ -7,6 +7,7 @@ import { fail } from "../errors.js";
 import type { Handle } from "../handle.js";
 import { STREAM_RIGHTS } from "../abi/rights.js";
 import type { Context, Syscalls } from "./context.js";
+import { afterWaits, WouldWait } from "../async/wait.js";
 
 export function sockSyscalls(ctx: Context) {
   const { fds, memory: mem } = ctx;
@@ -54,22 +55,34 @@ export function sockSyscalls(ctx: Context) {
       mem.check(out, 4);
       const socket = socketAt(fd, Rights.FD_WRITE);
       checkIovecs(iovs, iovsLen);
-      let total = 0;
-      for (let i = 0; i < iovsLen; i++) {
-        const len = mem.view.getUint32(iovs + i * iovec.size + iovec.fields.buf_len.offset, true);
-        if (len === 0) continue;
-        let n: number;
-        try {
-          n = socket.write([mem.slice(mem.view.getUint32(iovs + i * iovec.size, true), len)]);
-        } catch (error) {
-          if (total > 0) break;
-          throw error;
+      /** From iovec i on, `total` bytes sent before; the async host may finish after waits. */
+      const sendFrom = (i: number, total: number): number => {
+        for (; i < iovsLen; i++) {
+          const len = mem.view.getUint32(iovs + i * iovec.size + iovec.fields.buf_len.offset, true);
+          if (len === 0) continue;
+          let n: number;
+          try {
+            n = socket.write([mem.slice(mem.view.getUint32(iovs + i * iovec.size, true), len)]);
+          } catch (error) {
+            if (error instanceof WouldWait && error.resume !== undefined) {
+              const next = i + 1;
+              throw new WouldWait(error.ready, () => afterWaits(error.resume as () => number, (m) => (m < len ? total + m : sendFrom(next, total + m))));
+            }
+            if (total > 0) break;
+            throw error;
+          }
+          total += n;
+          if (n < len) break;
         }
-        total += n;
-        if (n < len) break;
-      }
-      mem.refresh();
-      mem.setU32(out, total);
+        return total;
+      };
+      afterWaits(
+        () => sendFrom(0, 0),
+        (total) => {
+          mem.refresh();
+          mem.setU32(out, total);
+        },
+      );
     },
 
     sock_shutdown(fd: number, how: number) {

@@ -136,6 +136,28 @@ function caseLines(stdout: string): Map<string, string> {
   return lines;
 }
 
+/** Does this Node have JavaScript Promise Integration (the async host's base, Node 24 and later)? */
+const hasJspi = typeof (WebAssembly as { Suspending?: unknown }).Suspending === 'function';
+
+t.test('the own suite on the async host (options.async): case for case as on the synchronous one', {
+  skip: hasJspi ? false : `no JSPI before Node 24 (this is Node ${process.versions.node})`,
+}, async (t) => {
+  const { reports } = await runConformance(
+    { ...defaultOptions(FAMILIES.map((f) => join(SUITE, f))), runtime: 'run-wasi-async', jobs: availableParallelism(), timeoutMs: 60_000 },
+    { log: () => {}, warn: () => {} },
+  );
+  t.equal(reports.length, onDisk.length, `${reports.length} programs, as on the synchronous host`);
+  let cases = 0;
+  for (const sync of onDisk) {
+    const async = reports.find((r) => r.id === sync.id);
+    const expected = caseLines(sync.runs[0]?.stdout ?? '');
+    cases += expected.size;
+    t.same(Object.fromEntries(caseLines(async?.runs[0]?.stdout ?? '')), Object.fromEntries(expected), `${sync.id}: ${expected.size} cases, each as on the synchronous host`);
+    t.equal(async?.outcome, sync.outcome, `${sync.id}: ${sync.outcome} on both hosts`, { failures: async?.failures });
+  }
+  t.ok(cases >= 400, `${cases} cases compared`);
+});
+
 t.test('the own suite over the in-memory file system: case for case as on disk', async (t) => {
   // Every preopen (each family's fs-tests.dir) is copied into a MemoryFs by the adapter; the guest
   // never touches the disk.

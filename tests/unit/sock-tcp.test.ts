@@ -289,3 +289,84 @@ t.test("tcpListen is validated, and a port in use is the embedder's error", asyn
   t.throws(() => new WASI({ tcpListen: [`127.0.0.1:${port}`] }), /EADDRINUSE/);
   await new Promise((resolve) => server.close(resolve));
 });
+
+t.test("on the async host, a guest echo server runs in this very process, serving its clients from the same thread", {
+  skip: typeof (WebAssembly as { Suspending?: unknown }).Suspending === "function" ? false : `no JSPI before Node 24 (this is Node ${process.versions.node})`,
+}, async (t) => {
+  const port = await freePort();
+  const statuses: string[] = [];
+  const controller = new AbortController();
+  const wasi = new WASI({
+    async: true,
+    tcpListen: [`127.0.0.1:${port}`],
+    stdout: (chunk: Uint8Array) => void statuses.push(Buffer.from(chunk).toString()),
+    signal: controller.signal,
+  });
+  const module = new WebAssembly.Module(await watToWasm(ECHO_SERVER(3)));
+  const running = wasi.start(new WebAssembly.Instance(module, wasi.getImportObject()));
+  running.catch(() => {});
+
+  for (const size of [10, 1 << 20, 3000]) {
+    const socket = await connect(port);
+    const message = randomBytes(size);
+    socket.write(message);
+    // Not read for a while: the kernel's buffers and the guest's send ring fill, and its sends wait.
+    if (size > 65536) await new Promise((resolve) => setTimeout(resolve, 300));
+    const echo = await receive(socket, size);
+    t.ok(echo.equals(message), `${size} bytes echoed whole: each send the guest makes finishes, after waits if need be`);
+    socket.end();
+    t.ok(await closed(socket), "closed by the guest after our end");
+  }
+  t.same(statuses, ["o", "o", "o"], "each connection ended cleanly, as the guest saw it");
+
+  // The guest now waits in sock_accept for good: the abort ends it and closes its listener.
+  controller.abort();
+  await t.rejects(running, { name: "AbortError" });
+  // The I/O thread closes the listener on the instance's end, at once but on its own thread.
+  const attempt = () =>
+    new Promise<string>((resolve) => {
+      const socket = net.connect(port, "127.0.0.1", () => {
+        socket.destroy();
+        resolve("connected");
+      });
+      socket.once("error", (error: NodeJS.ErrnoException) => resolve(error.code ?? "error"));
+    });
+  let refused = await attempt();
+  for (const deadline = Date.now() + 2_000; refused === "connected" && Date.now() < deadline; refused = await attempt()) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  t.equal(refused, "ECONNREFUSED", "the listener is closed (within 2 s)");
+});
+
+t.test("on the async host, one blocking sock_send of 1 MiB (16 times the send ring) is sent whole, after waits", {
+  skip: typeof (WebAssembly as { Suspending?: unknown }).Suspending === "function" ? false : `no JSPI before Node 24 (this is Node ${process.versions.node})`,
+}, async (t) => {
+  const port = await freePort();
+  const size = 1 << 20;
+  const module = new WebAssembly.Module(await watToWasm(`(module
+    (import "wasi_snapshot_preview1" "sock_accept" (func $accept (param i32 i32 i32) (result i32)))
+    (import "wasi_snapshot_preview1" "sock_send" (func $send (param i32 i32 i32 i32 i32) (result i32)))
+    (import "wasi_snapshot_preview1" "fd_close" (func $close (param i32) (result i32)))
+    (import "wasi_snapshot_preview1" "fd_fdstat_set_flags" (func $setflags (param i32 i32) (result i32)))
+    (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+    (memory (export "memory") 17)
+    (func (export "_start") (local $i i32)
+      (loop $fill
+        (i32.store8 (i32.add (i32.const 65536) (local.get $i)) (i32.and (local.get $i) (i32.const 255)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br_if $fill (i32.lt_u (local.get $i) (i32.const ${size}))))
+      (drop (call $setflags (i32.const 3) (i32.const 0)))
+      (if (call $accept (i32.const 3) (i32.const 0) (i32.const 40)) (then (call $exit (i32.const 2))))
+      (i32.store (i32.const 0) (i32.const 65536)) (i32.store (i32.const 4) (i32.const ${size}))
+      (if (call $send (i32.load (i32.const 40)) (i32.const 0) (i32.const 1) (i32.const 0) (i32.const 52)) (then (call $exit (i32.const 3))))
+      (if (i32.ne (i32.load (i32.const 52)) (i32.const ${size})) (then (call $exit (i32.const 4))))
+      (drop (call $close (i32.load (i32.const 40))))))`));
+  const wasi = new WASI({ async: true, tcpListen: [`127.0.0.1:${port}`] });
+  const running = wasi.start(new WebAssembly.Instance(module, wasi.getImportObject()));
+  const socket = await connect(port);
+  const got = await receive(socket, size);
+  t.equal(await running, 0, "the send's count is the whole 1 MiB (exit 4 would be a short count)");
+  t.equal(got.byteLength, size, "and every byte arrived");
+  t.ok(got.every((b, i) => b === (i & 255)), "in order");
+  socket.destroy();
+});

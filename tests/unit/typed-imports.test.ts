@@ -37,7 +37,7 @@ const MISTAKES: readonly Mistake[] = [
   {
     what: "a group of imports left out",
     file: "wasi.ts",
-    from: "...procSyscalls(),",
+    from: "...procSyscalls(this.#asyncHost !== undefined),",
     to: "",
     error: /wasi\.ts.*error TS2739: .*proc_exit, proc_raise, sched_yield/,
   },
