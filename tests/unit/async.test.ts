@@ -188,10 +188,14 @@ t.test("backpressure: a guest writing 1 GiB to a slow sink keeps host memory fla
   t.equal(exitCode, 0);
   t.equal(received, BLOCKS * 65536, "every byte reached the sink");
   t.ok(maxBuffered <= 512 * 1024, `the sink never held more than its high-water mark and a block (${maxBuffered} bytes)`);
+  // Without backpressure the gigabyte would sit in the sink: RSS up by 1 GiB, growing all the way.
+  // With it, what RSS shows is garbage the collector has not reclaimed yet (64 KiB buffers, freed
+  // when V8 gets to them), 70 to 140 MiB here depending on what else the machine runs: the bounds
+  // sit well above that and well below the failure.
   const grown = (peak - before) / 2 ** 20;
-  t.ok(grown < 128, `RSS grew by ${grown.toFixed(1)} MiB while 1 GiB went through`);
+  t.ok(grown < 384, `RSS grew by ${grown.toFixed(1)} MiB while 1 GiB went through`);
   const drift = (peakLate - peakEarly) / 2 ** 20;
-  t.ok(drift < 48, `and stayed flat: the last half's peak is ${drift.toFixed(1)} MiB above the first quarter's`);
+  t.ok(drift < 192, `and stayed flat: the last half's peak is ${drift.toFixed(1)} MiB above the first quarter's`);
 });
 
 t.test("an abort ends a waiting guest: start() rejects with the reason and every descriptor is released", { skip: needsJspi }, async (t) => {
