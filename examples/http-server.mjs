@@ -12,6 +12,7 @@ import { createServer } from "node:http";
 import { WASI } from "run-wasi";
 
 const module = new WebAssembly.Module(readFileSync(new URL("./upper.wasm", import.meta.url)));
+new WASI({ async: true }).close(); // on a Node without JSPI (before 24), fail now with the reason
 
 const server = createServer(async (req, res) => {
   const gone = new AbortController();

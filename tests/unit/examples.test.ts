@@ -27,6 +27,13 @@ t.test("the vitest example passes", { skip: nativeBundler }, async (t) => {
 // The async host's example needs JSPI (Node 24 and later).
 const noJspi: string | false = typeof (WebAssembly as { Suspending?: unknown }).Suspending === "function" ? false : `no JSPI before Node 24 (this is Node ${process.versions.node})`;
 
+t.test("the HTTP server example, on a Node without JSPI, stops at once and names the Node it needs", { skip: noJspi ? false : "this Node has JSPI" }, async (t) => {
+  const r = node(["examples/http-server.mjs"]);
+  t.not(r.status, 0, "it does not start serving");
+  t.match(r.stderr, /ERR_WASI_ASYNC_UNSUPPORTED/);
+  t.match(r.stderr, /Node 24 or later/);
+});
+
 t.test("the HTTP server example serves requests concurrently, each through its own guest", { skip: noJspi }, async (t) => {
   const { spawn } = await import("node:child_process");
   const http = await import("node:http");
