@@ -295,7 +295,8 @@ t.test("a host file system that throws: the import returns EIO (or the code's er
       ["rename", "path_rename", () => h.call("path_rename", 3, ...p(1000, "file"), 3, ...p(1100, "moved"))],
       ["link", "path_link", () => h.call("path_link", 3, 0, ...p(1000, "file"), 3, ...p(1100, "hard"))],
       ["lutimes", "path_filestat_set_times", () => h.call("path_filestat_set_times", 3, 1, ...p(1000, "file"), 0n, 0n, 1 | 4)],
-      ["readdir", "fd_readdir of a small directory (read whole)", () => h.call("fd_readdir", 3, 1500, 200, 0n, 1700)],
+      // Where the host sizes directories (not Windows, which says 0: streamed there, as below).
+      ...(fs.statSync(sandbox).size > 0 ? [["readdir", "fd_readdir of a small directory (read whole)", () => h.call("fd_readdir", 3, 1500, 200, 0n, 1700)] as const] : []),
       ["opendir", "fd_readdir where the host sizes directories 0 (streamed)", () => {
         state.unsized = true;
         try {
